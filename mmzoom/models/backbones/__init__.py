@@ -1,0 +1,3 @@
+from .rnan_net import RNANNet
+
+__all__ = ['RNANNet']

@@ -1,0 +1,3 @@
+from .neuron_attention import NeuronAttention, RNABlock
+
+__all__ = ['NeuronAttention', 'RNABlock']

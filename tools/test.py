@@ -1,0 +1,56 @@
+#!/usr/bin/env python
+"""Evaluate a checkpoint on a config's test set with MMEngine's Runner.
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--cfg-options k=v ...]
+    bash tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS [...]
+"""
+import os.path as osp
+import sys
+from typing import List, Optional
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
+
+import mmzoom  # noqa: E402,F401
+from mmzoom.utils.checkpoint import explain_load_error, is_weights_only_error  # noqa: E402
+from mmzoom.utils.cli import (CliError, OneLineParser, add_common_args, load_config,  # noqa: E402
+                              require_file, run_cli, setup_launcher)
+
+
+def parse_args(argv: Optional[List[str]]):
+    parser = OneLineParser(description='Test a checkpoint with MMEngine\'s Runner')
+    parser.add_argument('config', help='test config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--out', help='also dump the metrics to this JSON file')
+    add_common_args(parser)
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    args = parse_args(argv)
+    cfg = load_config(args.config, args.cfg_options, args.work_dir)
+    cfg.load_from = require_file(args.checkpoint, 'checkpoint')
+    if cfg.get('test_dataloader') is None:
+        raise CliError(f'{args.config} defines no test_dataloader')
+    setup_launcher(cfg, args.launcher)
+
+    from mmengine.runner import Runner
+    runner = Runner.from_cfg(cfg)
+    try:
+        metrics = runner.test()
+    except Exception as err:
+        if is_weights_only_error(err):
+            raise CliError(explain_load_error(args.checkpoint, err)) from err
+        raise
+    if metrics is None:  # MMagic's MultiTestLoop.run returns nothing; RuntimeInfoHook kept them
+        timers = ('test/time', 'test/data_time')  # IterTimerHook's, not metrics
+        metrics = {key[len('test/'):]: buf.current()
+                   for key, buf in runner.message_hub.log_scalars.items()
+                   if key.startswith('test/') and key not in timers}
+    if args.out:
+        import json
+        with open(args.out, 'w') as f:
+            json.dump({k: float(v) for k, v in metrics.items()}, f, indent=2)
+
+
+if __name__ == '__main__':
+    run_cli(main)
