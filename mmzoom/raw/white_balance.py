@@ -1,0 +1,79 @@
+"""Per-image white-balance gains of SR-RAW shots (what ``wb.txt`` stores).
+
+Definition used by mmzoom (the SR-RAW code's, made robust to clipping):
+
+    gain[c] = sum(camera_wb[c]) / sum(daylight[c]) over the pixels unsaturated in both renders
+
+where ``camera_wb`` and ``daylight`` are LibRaw renders of the RAW file (rawpy ``postprocess``)
+with the camera's as-shot white balance (``use_camera_wb=True``) and with LibRaw's daylight
+multipliers (``use_camera_wb=False``, no user multipliers), both linear (``gamma=(1, 1)``),
+without auto-brightening, 16 bit, and ``half_size=True`` (each output pixel is one 2x2 CFA tile,
+so demosaicing cannot mix channels into the ratio). A pixel with any channel at 65535 in either
+render is left out because clipping would bias the ratio towards 1. The gains are written
+``gR gG gG gB``; targets are white-balance-free after ``Y[c] /= g[c] ** (1 / 2.2)``.
+"""
+import os
+import os.path as osp
+from typing import Dict, Tuple, Union
+
+import numpy as np
+
+from .metafiles import write_wb
+from .rawfile import RawReadError
+from .srraw_tree import shot_paths
+
+_SATURATED = 65535
+
+
+def compute_wb_gains(raw_path: Union[str, os.PathLike]) -> Tuple[float, float, float, float]:
+    """Camera-WB / daylight gains ``(gR, gG, gG, gB)`` of one RAW file (definition above).
+
+    Raises:
+        FileNotFoundError: no such file.
+        RawReadError: LibRaw cannot decode it, or every pixel is saturated.
+    """
+    import rawpy
+
+    path = os.fspath(raw_path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f'RAW file not found: {path}')
+    common = dict(gamma=(1, 1), no_auto_bright=True, output_bps=16, half_size=True)
+    try:
+        with rawpy.imread(path) as raw:
+            camera = raw.postprocess(use_camera_wb=True, **common)
+            daylight = raw.postprocess(use_camera_wb=False, **common)
+    except rawpy.LibRawError as err:
+        raise RawReadError(f'cannot decode RAW file {path}: {err}; the file is corrupt or not a '
+                           'RAW image') from err
+    valid = (camera.max(axis=-1) < _SATURATED) & (daylight.max(axis=-1) < _SATURATED)
+    if not valid.any():
+        raise RawReadError(f'{path}: every pixel is saturated; white balance is undefined')
+    cam = camera[valid].astype(np.float64).sum(axis=0)
+    day = daylight[valid].astype(np.float64).sum(axis=0)
+    if np.any(day <= 0):
+        raise RawReadError(f'{path}: a colour channel is black in the daylight render')
+    g = cam / day
+    return float(g[0]), float(g[1]), float(g[1]), float(g[2])
+
+
+def compute_sequence_wb(seq_dir: Union[str, os.PathLike],
+                        raw_ext: str = 'ARW') -> Dict[int, Tuple[float, float, float, float]]:
+    """Gains of every RAW shot of one sequence folder, written to its ``wb.txt``.
+
+    Nothing is written if any shot fails (a partial wb.txt would look complete to the dataset);
+    the RawReadError then names every failing file.
+    """
+    seq_dir = os.fspath(seq_dir)
+    raws = shot_paths(seq_dir, raw_ext)
+    if not raws:
+        raise ValueError(f'{seq_dir} holds no 0000k.{raw_ext} RAW files (wrong RAW extension?)')
+    gains, errors = {}, []
+    for k, path in raws.items():
+        try:
+            gains[k] = compute_wb_gains(path)
+        except (RawReadError, FileNotFoundError) as err:
+            errors.append(str(err))
+    if errors:
+        raise RawReadError('; '.join(errors))
+    write_wb(osp.join(seq_dir, 'wb.txt'), gains)
+    return gains
