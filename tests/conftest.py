@@ -10,6 +10,10 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 import mmzoom  # noqa: E402,F401  (registers modules before any test builds one)
+from mmengine.registry import init_default_scope  # noqa: E402
+
+# What configs say with default_scope='mmagic': nested builds (data preprocessors) look there.
+init_default_scope('mmagic')
 
 DEMO_CONFIG = osp.join(ROOT, 'configs', 'rnan', 'rnan_x2c16g2b2_1xb4-40i_demo.py')
 
