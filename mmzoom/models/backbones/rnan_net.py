@@ -12,7 +12,7 @@ from torch import nn
 from mmagic.models.archs import PixelShufflePack
 from mmagic.registry import MODELS
 
-from ..layers.neuron_attention import RNABlock
+from ..layers.neuron_attention import RNABlock, pointwise_conv
 
 
 class IntervalFusion(nn.Module):
@@ -35,7 +35,8 @@ class IntervalFusion(nn.Module):
         self.fuse = nn.Conv2d(channels, channels, 3, padding=1)
 
     def forward(self, features: List[torch.Tensor]) -> torch.Tensor:
-        return self.fuse(self.reduce(torch.cat([features[i] for i in self.indices], dim=1)))
+        cat = torch.cat([features[i] for i in self.indices], dim=1)
+        return self.fuse(pointwise_conv(cat, self.reduce))
 
 
 class GCRG(nn.Module):
@@ -62,7 +63,7 @@ class GCRG(nn.Module):
         for block in self.blocks:
             feat = block(feat)
             outs.append(feat)
-        return self.context(x + self.fusion(outs))
+        return self.context(self.fusion(outs).add_(x))
 
 
 @MODELS.register_module()
@@ -88,6 +89,11 @@ class RNANNet(BaseModule):
         upscale_factor (int): 2, 3, 4 or 8. Default: 4.
         gc_ratio (float): Bottleneck ratio of the GC block (1/r, r = 16). Default: 1/16.
         na_kernel_size (int): Depthwise kernel of neuron attention. Default: 3.
+        cpu_channels_last (bool): Run the trunk on channels-last (NHWC) tensors when the input
+            is on the CPU. oneDNN computes this network's 3x3 and depthwise convolutions several
+            times faster in that layout; results agree with the NCHW run to float rounding and
+            are returned contiguous (NCHW). Not a weight: checkpoints are unaffected.
+            Default: True.
         init_cfg (dict, optional): MMEngine initialisation config. Default: None.
 
     Shapes:
@@ -105,6 +111,7 @@ class RNANNet(BaseModule):
                  upscale_factor: int = 4,
                  gc_ratio: float = 1 / 16,
                  na_kernel_size: int = 3,
+                 cpu_channels_last: bool = True,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if upscale_factor not in (2, 3, 4, 8):
@@ -113,6 +120,7 @@ class RNANNet(BaseModule):
             raise ValueError(f'mid_channels * gc_ratio must be >= 1 (the GC bottleneck width), '
                              f'got {mid_channels} * {gc_ratio}')
         self.upscale_factor = upscale_factor
+        self.cpu_channels_last = cpu_channels_last
         self.conv_first = nn.Conv2d(in_channels, mid_channels, 3, padding=1)
         self.body = nn.ModuleList(
             GCRG(mid_channels, num_blocks, block_concat_interval, gc_ratio, na_kernel_size)
@@ -129,10 +137,15 @@ class RNANNet(BaseModule):
         self.conv_last = nn.Conv2d(mid_channels, out_channels, 3, padding=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.cpu_channels_last and x.device.type == 'cpu':
+            # On CPU, oneDNN's NCHW path is ~1.7x slower for the 3x3 convs and ~8x for the
+            # depthwise ones; every layer keeps the layout of its input, so setting it once here
+            # moves the whole trunk to NHWC.
+            x = x.contiguous(memory_format=torch.channels_last)
         shallow = self.conv_first(x)
         outs, feat = [], shallow
         for group in self.body:
             feat = group(feat)
             outs.append(feat)
-        feat = shallow + self.conv_after_body(outs)
-        return self.conv_last(self.upsample(feat))
+        feat = self.conv_after_body(outs).add_(shallow)
+        return self.conv_last(self.upsample(feat)).contiguous()

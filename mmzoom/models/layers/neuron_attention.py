@@ -1,6 +1,24 @@
 """Neuron attention and the residual neuron attention block of RNAN (Ai et al., ICIP 2020, Sec. 2.2.1)."""
 import torch
+import torch.nn.functional as F
 from torch import nn
+
+
+def pointwise_conv(x: torch.Tensor, conv: nn.Conv2d) -> torch.Tensor:
+    """``conv(x)`` for a 1x1 ``conv``, computed as one matrix product when ``x`` is channels-last.
+
+    PyTorch sends 1x1 convolutions of small batches to a single-threaded path that also copies
+    NHWC inputs to NCHW and back; on an NHWC tensor the same map is a plain ``linear`` over the
+    channel axis, with no copies. Same result up to float rounding.
+
+    Shapes:
+        x: (N, C_in, H, W) -> (N, C_out, H, W), in the memory format of ``x``
+    """
+    if x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last) \
+            and not x.is_contiguous():
+        out = F.linear(x.permute(0, 2, 3, 1), conv.weight.flatten(1), conv.bias)
+        return out.permute(0, 3, 1, 2)
+    return conv(x)
 
 
 class NeuronAttention(nn.Module):
@@ -26,8 +44,13 @@ class NeuronAttention(nn.Module):
                                    groups=channels)
         self.pointwise = nn.Conv2d(channels, channels, 1)
 
+    def gate(self, x: torch.Tensor) -> torch.Tensor:
+        """The attention map ``sigmoid(PW(ReLU(DW(X))))``, (N, C, H, W) in (0, 1)."""
+        # In-place ReLU and sigmoid act on fresh intermediates that autograd does not keep.
+        return pointwise_conv(torch.relu_(self.depthwise(x)), self.pointwise).sigmoid_()
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x * torch.sigmoid(self.pointwise(torch.relu(self.depthwise(x))))
+        return x * self.gate(x)
 
 
 class RNABlock(nn.Module):
@@ -47,4 +70,6 @@ class RNABlock(nn.Module):
         self.attention = NeuronAttention(channels, na_kernel_size)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.attention(self.conv2(torch.relu(self.conv1(x))))
+        rb = self.conv2(torch.relu_(self.conv1(x)))
+        # F + NA(RB(F)) = F + RB(F) * gate in one fused multiply-add.
+        return torch.addcmul(x, rb, self.attention.gate(rb))

@@ -1,0 +1,3 @@
+from .sisr_edit_model import SISREditModel
+
+__all__ = ['SISREditModel']

@@ -1,0 +1,83 @@
+"""Single-image SR editor with the benchmark test protocol: x8 self-ensemble and 8-bit output."""
+from typing import List, Optional
+
+import torch
+
+from mmagic.models.base_models import BaseEditModel
+from mmagic.models.archs import SpatialTemporalEnsemble
+from mmagic.registry import MODELS
+from mmagic.structures import DataSample
+
+_TEST_KEYS = ('self_ensemble', 'round_output')
+
+
+@MODELS.register_module()
+class SISREditModel(BaseEditModel):
+    """MMagic's ``BaseEditModel`` plus two test-time switches of the SR benchmark protocol.
+
+    Training is exactly ``BaseEditModel``'s, and the module tree is the same (``generator``,
+    ``pixel_loss``, ``data_preprocessor``), so its checkpoints load into this class and back
+    without any key change. Only ``mode='predict'`` (validation, ``tools/test.py``,
+    MMagic's inferencers) changes, as set in ``test_cfg``:
+
+    - ``self_ensemble`` (bool, default False): run the generator on the 8 flips/transposes of
+      the input (the dihedral group of the square), undo each transform on its output and
+      average ("self-ensemble" of EDSR, Lim et al. 2017; the "+" models, e.g. RNAN+ in Table 1
+      of Ai et al., ICIP 2020). Uses MMagic's ``SpatialTemporalEnsemble``. It costs 8 forward
+      passes and assumes a fully convolutional generator that accepts an input of size
+      (W, H) as well as (H, W).
+    - ``round_output`` (bool, default True): round the de-normalised, clamped prediction to
+      integers, i.e. evaluate the 8-bit image a user would save. MMagic's PSNR/SSIM compute
+      on whatever float they are given, while the published SR tables (MATLAB protocol)
+      quantise the output first; without rounding PSNR differs by a few hundredths of a dB.
+
+    Any other ``test_cfg`` keys are ignored, as ``BaseEditModel`` does (MMagic's own configs
+    carry e.g. ``metrics`` and ``crop_border`` there), so a config of any ``BaseEditModel``
+    SR model switches to this class by changing ``model.type`` only.
+
+    Args:
+        generator (dict): Config of the SR network, (N, C, H, W) -> (N, C, sH, sW).
+        pixel_loss (dict): Config of the training loss.
+        train_cfg (dict, optional): Unused, as in ``BaseEditModel``. Default: None.
+        test_cfg (dict, optional): ``self_ensemble`` and ``round_output`` as above.
+            Default: None (no ensemble, rounded output).
+        init_cfg (dict, optional): Initialisation config. Default: None.
+        data_preprocessor (dict, optional): Config of the data preprocessor. Default: None.
+
+    Shapes (predict mode):
+        inputs: (N, C, H, W), normalised as the data preprocessor does ->
+        ``DataSample.output.pred_img``: (N, C, sH, sW) in 0..255 (BGR, as MMagic's metrics expect).
+    """
+
+    def __init__(self,
+                 generator: dict,
+                 pixel_loss: dict,
+                 train_cfg: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None) -> None:
+        super().__init__(generator, pixel_loss, train_cfg=train_cfg, test_cfg=test_cfg,
+                         init_cfg=init_cfg, data_preprocessor=data_preprocessor)
+        cfg = dict(test_cfg or {})
+        for key in _TEST_KEYS:
+            if key in cfg and not isinstance(cfg[key], bool):
+                raise TypeError(f'test_cfg.{key} must be True or False, got {cfg[key]!r}')
+        self.self_ensemble = cfg.get('self_ensemble', False)
+        self.round_output = cfg.get('round_output', True)
+        # No parameters and no buffers: the state_dict keys stay BaseEditModel's.
+        self.ensemble = SpatialTemporalEnsemble(is_temporal_ensemble=False)
+
+    def forward_inference(self,
+                          inputs: torch.Tensor,
+                          data_samples: Optional[List[DataSample]] = None,
+                          **kwargs) -> DataSample:
+        """Predict (N, C, sH, sW) images in 0..255, self-ensembled and rounded per ``test_cfg``."""
+        if self.self_ensemble:
+            feats = self.ensemble(
+                inputs, lambda x: self.forward_tensor(x, data_samples, **kwargs))
+        else:
+            feats = self.forward_tensor(inputs, data_samples, **kwargs)
+        feats = self.data_preprocessor.destruct(feats, data_samples)  # de-normalise, clamp
+        if self.round_output:
+            feats = feats.round()
+        return DataSample(pred_img=feats.cpu())
