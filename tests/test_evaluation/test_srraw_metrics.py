@@ -1,0 +1,138 @@
+"""PSNR / SSIM / LPIPS under the SR-RAW protocol: white balance re-applied, borders cropped,
+RGB or Y, and the protocol in every metric name (LPIPS on a random-backbone network, see
+test_lpips.py)."""
+import os.path as osp
+
+import mmcv
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+
+import mmzoom.evaluation  # noqa: F401  (registers the metrics)
+from mmagic.evaluation.metrics.ssim import ssim
+from mmagic.registry import METRICS
+from mmzoom.evaluation import SRRawLPIPS, SRRawPSNR, SRRawSSIM
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+GAINS = (2.0, 1.0, 1.0, 1.6)
+
+
+def _pair(seed=0, size=(80, 96)):
+    rng = np.random.default_rng(seed)
+    gt = rng.uniform(20, 120, (3, ) + size)
+    pred = np.clip(gt + rng.normal(0, 6, gt.shape), 0, 255)
+    return torch.tensor(gt, dtype=torch.float32), torch.tensor(pred, dtype=torch.float32)
+
+
+def _sample(gt, pred, gains=GAINS):
+    sample = dict(gt_img=gt, output=dict(pred_img=pred))
+    if gains is not None:
+        sample['wb_gains'] = gains
+    return sample
+
+
+def _protocol(img, gains, border, y=False):
+    """The protocol written out with numpy: wb re-applied and clipped, border, (Y)."""
+    x = img.numpy().transpose(1, 2, 0).astype(np.float64)
+    if gains is not None:
+        g = np.array([gains[0], gains[1], gains[3]])
+        x = np.clip(x * g**(1 / 2.2), 0, 255)
+    x = x[border:-border, border:-border] if border else x
+    if y:
+        x = (16 + (65.481 * x[..., 0] + 128.553 * x[..., 1] + 24.966 * x[..., 2]) / 255)[..., None]
+    return x
+
+
+def _run(metric, samples):
+    metric.results.clear()
+    metric.process([], samples)
+    metric.size = len(samples)  # what MMagic's evaluator sets in metric.prepare()
+    return metric.evaluate()
+
+
+@pytest.mark.parametrize('space,reapply,border', [('rgb', True, 32), ('y', True, 32),
+                                                  ('rgb', False, 8), ('y', False, 0)])
+def test_psnr_follows_the_protocol_and_says_so(space, reapply, border):
+    metric = SRRawPSNR(crop_border=border, colour_space=space, reapply_wb=reapply)
+    wb = 'wb' if reapply else 'nowb'
+    assert metric.metric == f'PSNR_{space}_{wb}_b{border}'
+    pairs = [_pair(0), _pair(1)]
+    out = _run(metric, [_sample(*p) for p in pairs])
+    expected = []
+    for gt, pred in pairs:
+        a, b = (_protocol(x, GAINS if reapply else None, border, space == 'y') for x in (gt, pred))
+        expected.append(20 * np.log10(255 / np.sqrt(np.mean((a - b)**2))))
+    assert out == {f'SRRAW/PSNR_{space}_{wb}_b{border}': pytest.approx(np.mean(expected),
+                                                                     abs=1e-3)}
+
+
+def test_reapplying_the_white_balance_changes_the_number():
+    gt, pred = _pair(2)
+    with_wb = _run(SRRawPSNR(), [_sample(gt, pred)])['SRRAW/PSNR_rgb_wb_b32']
+    without = _run(SRRawPSNR(reapply_wb=False), [_sample(gt, pred)])['SRRAW/PSNR_rgb_nowb_b32']
+    assert with_wb < without  # gains > 1 amplify the error
+
+
+def test_bgr_input_gives_the_same_numbers():
+    gt, pred = _pair(3)
+    rgb = _run(SRRawPSNR(colour_space='y'), [_sample(gt, pred)])
+    bgr = _run(SRRawPSNR(colour_space='y', channel_order='BGR'),
+               [_sample(gt.flip(0), pred.flip(0))])
+    assert rgb == pytest.approx(bgr)
+
+
+def test_ssim_is_mmagics_ssim_on_the_protocol_images():
+    gt, pred = _pair(4)
+    out = _run(SRRawSSIM(prefix='SRRAW-test'), [_sample(gt, pred)])
+    a, b = _protocol(gt, GAINS, 32), _protocol(pred, GAINS, 32)
+    assert out == {'SRRAW-test/SSIM_rgb_wb_b32': pytest.approx(ssim(a, b, input_order='HWC'),
+                                                               abs=1e-6)}
+    assert _run(SRRawSSIM(colour_space='y'), [_sample(gt, gt)])['SRRAW/SSIM_y_wb_b32'] == \
+        pytest.approx(1.0)
+    # The Y of the protocol is MMagic's (mmcv) BT.601 luma.
+    y = mmcv.rgb2ycbcr(_protocol(gt, GAINS, 32).astype(np.float32) / 255, y_only=True) * 255
+    np.testing.assert_allclose(_protocol(gt, GAINS, 32, y=True)[..., 0], y, atol=1e-3)
+
+
+def test_lpips_under_the_protocol():
+    torch.manual_seed(0)
+    metric = SRRawLPIPS(pnet_rand=True, crop_border=16)
+    assert metric.metric == 'LPIPS_random_backbone_rgb_wb_b16'
+    gt, pred = _pair(5)
+    assert _run(metric, [_sample(gt, gt.clone())]) == {
+        'SRRAW/LPIPS_random_backbone_rgb_wb_b16': pytest.approx(0.0, abs=1e-7)}
+    value = _run(metric, [_sample(gt, pred)])['SRRAW/LPIPS_random_backbone_rgb_wb_b16']
+    assert value == pytest.approx(metric.distance(_protocol(gt, GAINS, 16),
+                                                  _protocol(pred, GAINS, 16)), rel=1e-5)
+    with pytest.raises(ValueError, match='RGB images only'):
+        SRRawLPIPS(pnet_rand=True, colour_space='y')
+
+
+def test_errors_say_what_to_fix():
+    gt, pred = _pair(6)
+    with pytest.raises(KeyError, match='PackInputs'):
+        SRRawPSNR().process([], [_sample(gt, pred, gains=None)])
+    with pytest.raises(ValueError, match='nothing left after cropping 32 px'):
+        SRRawPSNR().process([], [_sample(gt[:, :60], pred[:, :60])])
+    with pytest.raises(ValueError, match='differ in size'):
+        SRRawPSNR().process([], [_sample(gt, pred[:, :, :90])])
+    with pytest.raises(ValueError, match='colour_space'):
+        SRRawSSIM(colour_space='lab')
+
+
+@pytest.mark.parametrize('name', ['srraw_x4_raw', 'srraw_x8_rgb'])
+def test_config_evaluators_build_and_name_their_protocol(name):
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'datasets', f'{name}.py'))
+    names = []
+    for spec in cfg.val_evaluator.metrics + cfg.test_evaluator.metrics:
+        if spec.type == 'SRRawLPIPS':
+            spec = dict(spec, pnet_rand=True)  # no AlexNet weights here
+        metric = METRICS.build(spec)
+        assert metric.channel_order == 'RGB' and metric.crop_border == 32 and metric.reapply_wb
+        names.append(f'{metric.prefix}/{metric.metric}')
+    assert names == [
+        'SRRAW-val-centre1024/PSNR_rgb_wb_b32', 'SRRAW-val-centre1024/SSIM_rgb_wb_b32',
+        'SRRAW-test/PSNR_rgb_wb_b32', 'SRRAW-test/SSIM_rgb_wb_b32',
+        'SRRAW-test/LPIPS_random_backbone_rgb_wb_b32', 'SRRAW-test/PSNR_y_wb_b32',
+        'SRRAW-test/SSIM_y_wb_b32']
