@@ -3,6 +3,7 @@
 
     python tools/infer.py CONFIG CHECKPOINT --img LR.png [--ref REF.png] --out SR.png
     python tools/infer.py CONFIG CHECKPOINT --img LR_DIR --out OUT_DIR   # every image in a folder
+    python tools/infer.py configs/sdan/<raw config> CKPT --img shot.ARW --out zoomed.png
 
 Uses ``mmagic.apis.inferencers.ImageSuperResolutionInferencer`` with the config's
 ``inference_pipeline`` (keys ``img`` and, for reference-based models, ``ref``).
@@ -16,9 +17,11 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 
 import mmzoom  # noqa: E402,F401
 from mmzoom.utils.checkpoint import explain_load_error, is_weights_only_error  # noqa: E402
-from mmzoom.utils.cli import CliError, OneLineParser, require_file, run_cli  # noqa: E402
+from mmzoom.utils.cli import (CliError, OneLineParser, load_config, require_file,  # noqa: E402
+                              run_cli)
+from mmengine.config import DictAction  # noqa: E402
 
-IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
+IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.arw', '.dng', '.nef', '.cr2')
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -29,8 +32,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument('--ref', help='reference image, for reference-based models')
     parser.add_argument('--out', required=True, help='output image (or folder for a folder)')
     parser.add_argument('--device', default=None, help='cpu, cuda, cuda:1 ... (default: auto)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                        help='override config entries (e.g. those the checkpoint was trained with)')
     args = parser.parse_args(argv)
-    require_file(args.config, 'config file')
+    cfg = load_config(args.config, args.cfg_options)
     require_file(args.checkpoint, 'checkpoint')
     if osp.isdir(args.img):
         jobs = [(osp.join(args.img, f), osp.join(args.out, osp.splitext(f)[0] + '.png'))
@@ -45,8 +50,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     from mmagic.apis.inferencers import ImageSuperResolutionInferencer
     from mmengine.utils import ProgressBar
     try:
-        inferencer = ImageSuperResolutionInferencer(args.config, args.checkpoint,
-                                                    device=args.device)
+        inferencer = ImageSuperResolutionInferencer(cfg, args.checkpoint, device=args.device)
     except Exception as err:
         if is_weights_only_error(err):
             raise CliError(explain_load_error(args.checkpoint, err)) from err

@@ -1,0 +1,127 @@
+"""SDAN editor: the two-input training and inference logic of Mei et al., ICME 2021 (Sec. 3)."""
+from typing import Dict, Optional
+
+import torch
+from torch import Tensor
+
+from mmagic.models.base_models import BaseEditModel
+from mmagic.registry import MODELS
+from mmagic.structures import DataSample
+
+from ..layers.demosaic import BilinearDemosaic
+
+REF_MODES = ('self', 'oracle')
+
+
+@MODELS.register_module()
+class SDAN(BaseEditModel):
+    """Squared deformable alignment network as a trainable MMagic model (Sec. 3.1 and 3.3).
+
+    Training feeds {X, Y'} (Y' = ground truth downsampled to the input grid, ``ref_img`` of the
+    data sample) and minimises Eq. (6): ``pixel_loss(X~, Y, M) + align_loss(X', Y', M')``.
+
+    Inference has no ground truth. ``ref_mode`` (``test_cfg``) chooses the reference:
+
+    - ``'self'`` (default, the paper's {X, X}): the reference is made from the input itself; for
+      an RGB input it is the input, for a RAW mosaic it is the bilinear demosaic of the mosaic
+      raised to ``1 / ref_gamma`` (the RAW is linear and has no white balance, while Y' is a
+      gamma-encoded camera image with its white balance removed, so a gamma brings the two
+      closest without camera-specific colour processing).
+    - ``'oracle'``: ``ref_img`` from the pipeline, i.e. made from the ground truth, as the public
+      SDAN test code does. Such numbers use the answer to align; report them as oracle.
+
+    Predictions carry, besides ``pred_img``: ``pred_aligned_lr`` (X', 0..255 like pred_img),
+    ``pred_mask_lr``/``pred_mask_hr`` (0/1) and ``pred_offset`` ((dy, dx) at the input grid,
+    (N, 2, h, w), or 18 channels for per-point DCN) for visualisation and analysis.
+
+    Args:
+        generator (dict): An ``SDANNet`` config: ``forward(x, ref)`` returning ``SDANOutput``.
+        pixel_loss (dict): Loss of the zoomed output against Y, called ``(pred, gt, mask_hr)``.
+        align_loss (dict, optional): Loss of X' against Y', called ``(x', ref, mask_lr)``; None
+            trains without the aligned-LR head's supervision. Default: None.
+        train_cfg (dict, optional): Unused. Default: None.
+        test_cfg (dict, optional): ``ref_mode`` ('self' | 'oracle', default 'self') and
+            ``ref_gamma`` (float, default 2.2). Default: None.
+        init_cfg (dict, optional): Initialisation config. Default: None.
+        data_preprocessor (dict, optional): Must normalise ``ref_img`` too
+            (``data_keys=['gt_img', 'ref_img']``). Default: None.
+
+    Shapes:
+        inputs: (N, 1, h, w) RAW mosaic (canonical RGGB) or (N, 3, h, w) RGB;
+        ref_img: (N, 3, h, w); gt_img: (N, 3, s*h, s*w).
+    """
+
+    def __init__(self,
+                 generator: dict,
+                 pixel_loss: dict,
+                 align_loss: Optional[dict] = None,
+                 train_cfg: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None) -> None:
+        super().__init__(generator=generator, pixel_loss=pixel_loss, train_cfg=train_cfg,
+                         test_cfg=test_cfg, init_cfg=init_cfg,
+                         data_preprocessor=data_preprocessor)
+        self.align_loss = MODELS.build(align_loss) if align_loss else None
+        test_cfg = test_cfg or {}
+        self.ref_mode = test_cfg.get('ref_mode', 'self')
+        self.ref_gamma = float(test_cfg.get('ref_gamma', 2.2))
+        if self.ref_mode not in REF_MODES:
+            raise ValueError(f'test_cfg.ref_mode must be one of {REF_MODES}, got {self.ref_mode!r}')
+        if self.ref_gamma <= 0:
+            raise ValueError(f'test_cfg.ref_gamma must be > 0, got {self.ref_gamma}')
+        self.demosaic = BilinearDemosaic()
+
+    def self_reference(self, inputs: Tensor) -> Tensor:
+        """The reference the paper feeds at inference, made from the (normalised) input."""
+        if inputs.shape[1] == 3:
+            return inputs
+        if inputs.shape[1] == 1:
+            return self.demosaic(inputs).clamp(0, 1).pow(1.0 / self.ref_gamma)
+        raise ValueError(f'SDAN takes a 1-channel mosaic or a 3-channel image, got '
+                         f'{inputs.shape[1]} channels')
+
+    def _pipeline_reference(self, data_samples: Optional[DataSample]) -> Tensor:
+        ref = None if data_samples is None else data_samples.get('ref_img', None)
+        if ref is None:
+            raise ValueError('this SDAN mode needs the reference Y\' in the data samples '
+                             '(ref_img): add the reference step to the pipeline and '
+                             "'ref_img' to data_preprocessor.data_keys")
+        return ref
+
+    def reference(self, inputs: Tensor, data_samples: Optional[DataSample],
+                  training: bool) -> Tensor:
+        if training:
+            return self._pipeline_reference(data_samples)
+        if self.ref_mode == 'oracle':
+            # MMagic's DataPreprocessor normalises data-sample images only in training; at test
+            # time it leaves them on the pixel scale for the metrics.
+            prep = self.data_preprocessor
+            return (self._pipeline_reference(data_samples) - prep.mean) / prep.std
+        return self.self_reference(inputs)
+
+    def forward_tensor(self, inputs: Tensor, data_samples: Optional[DataSample] = None,
+                       training: bool = False, **kwargs) -> Tensor:
+        """The zoomed image (normalised), for ``mode='tensor'``."""
+        return self.generator(inputs, self.reference(inputs, data_samples, training)).output
+
+    def forward_train(self, inputs: Tensor, data_samples: Optional[DataSample] = None,
+                      **kwargs) -> Dict[str, Tensor]:
+        ref = self.reference(inputs, data_samples, training=True)
+        out = self.generator(inputs, ref)
+        losses = dict(loss_hr=self.pixel_loss(out.output, data_samples.gt_img, out.mask_hr))
+        if self.align_loss is not None:
+            losses['loss_lr'] = self.align_loss(out.aligned_lr, ref, out.mask_lr)
+        return losses
+
+    def forward_inference(self, inputs: Tensor, data_samples: Optional[DataSample] = None,
+                          **kwargs) -> DataSample:
+        with torch.no_grad():
+            out = self.generator(inputs, self.reference(inputs, data_samples, training=False))
+        destruct = self.data_preprocessor.destruct
+        return DataSample(
+            pred_img=destruct(out.output, data_samples).cpu(),
+            pred_aligned_lr=destruct(out.aligned_lr, data_samples).cpu(),
+            pred_mask_lr=out.mask_lr.cpu(),
+            pred_mask_hr=out.mask_hr.cpu(),
+            pred_offset=out.offset.cpu())

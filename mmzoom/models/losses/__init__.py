@@ -1,0 +1,3 @@
+from .masked_losses import MaskedCharbonnierLoss, MaskedL1Loss
+
+__all__ = ['MaskedL1Loss', 'MaskedCharbonnierLoss']
