@@ -127,8 +127,24 @@ _PROTOCOL_ARGS = """
 """
 
 
+class _SRRawSampleWiseMetric(SRRawProtocol, BaseSampleWiseMetric):
+    """A per-image MMagic metric measured under the SR-RAW protocol; subclasses set ``metric``
+    (the name stem) and ``measure``."""
+
+    def __init__(self, gt_key: str = 'gt_img', pred_key: str = 'pred_img',
+                 collect_device: str = 'cpu', prefix: Optional[str] = None,
+                 crop_border: int = 32, colour_space: str = 'rgb', reapply_wb: bool = True,
+                 channel_order: str = 'RGB', wb_key: str = 'wb_gains',
+                 wb_gamma: float = WB_GAMMA) -> None:
+        super().__init__(gt_key=gt_key, pred_key=pred_key, collect_device=collect_device,
+                         prefix=prefix)
+        self._init_protocol(crop_border, colour_space, reapply_wb, channel_order, wb_key,
+                            wb_gamma)
+        self.metric = f'{type(self).metric}_{self.protocol_tag}'
+
+
 @METRICS.register_module()
-class SRRawPSNR(SRRawProtocol, BaseSampleWiseMetric):
+class SRRawPSNR(_SRRawSampleWiseMetric):
     __doc__ = """PSNR (0..255 peak) under the SR-RAW protocol (module docstring; SDAN Table 1).
 
     Computed by MMagic's ``psnr`` on the prepared images. Metric name
@@ -137,23 +153,12 @@ class SRRawPSNR(SRRawProtocol, BaseSampleWiseMetric):
 
     metric = 'PSNR'
 
-    def __init__(self, gt_key: str = 'gt_img', pred_key: str = 'pred_img',
-                 collect_device: str = 'cpu', prefix: Optional[str] = None,
-                 crop_border: int = 32, colour_space: str = 'rgb', reapply_wb: bool = True,
-                 channel_order: str = 'RGB', wb_key: str = 'wb_gains',
-                 wb_gamma: float = WB_GAMMA) -> None:
-        super().__init__(gt_key=gt_key, pred_key=pred_key, collect_device=collect_device,
-                         prefix=prefix)
-        self._init_protocol(crop_border, colour_space, reapply_wb, channel_order, wb_key,
-                            wb_gamma)
-        self.metric = f'PSNR_{self.protocol_tag}'
-
     def measure(self, gt: np.ndarray, pred: np.ndarray) -> float:
         return float(psnr(gt, pred, crop_border=0, input_order='HWC'))
 
 
 @METRICS.register_module()
-class SRRawSSIM(SRRawProtocol, BaseSampleWiseMetric):
+class SRRawSSIM(_SRRawSampleWiseMetric):
     __doc__ = """SSIM under the SR-RAW protocol (module docstring; SDAN Table 1).
 
     Computed by MMagic's ``ssim`` (Wang et al. 2004, Gaussian window, mean over channels) on the
@@ -161,17 +166,6 @@ class SRRawSSIM(SRRawProtocol, BaseSampleWiseMetric):
     """ + _PROTOCOL_ARGS
 
     metric = 'SSIM'
-
-    def __init__(self, gt_key: str = 'gt_img', pred_key: str = 'pred_img',
-                 collect_device: str = 'cpu', prefix: Optional[str] = None,
-                 crop_border: int = 32, colour_space: str = 'rgb', reapply_wb: bool = True,
-                 channel_order: str = 'RGB', wb_key: str = 'wb_gains',
-                 wb_gamma: float = WB_GAMMA) -> None:
-        super().__init__(gt_key=gt_key, pred_key=pred_key, collect_device=collect_device,
-                         prefix=prefix)
-        self._init_protocol(crop_border, colour_space, reapply_wb, channel_order, wb_key,
-                            wb_gamma)
-        self.metric = f'SSIM_{self.protocol_tag}'
 
     def measure(self, gt: np.ndarray, pred: np.ndarray) -> float:
         return float(ssim(gt, pred, crop_border=0, input_order='HWC'))
