@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""The README's first command: the whole workflow on built-in data, on CPU, in about a minute.
+"""The README's first command: the whole workflow on built-in data, on CPU, in about two minutes.
 
 1. writes a tiny DIV2K/Set5-layout dataset from scikit-image's photos (data/demo),
 2. trains a tiny registered RNAN for 40 iterations with tools/train.py,

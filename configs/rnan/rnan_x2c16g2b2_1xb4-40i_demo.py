@@ -1,6 +1,6 @@
 # A tiny RNAN (16 features, 2 groups x 2 blocks) trained for 40 iterations on the demo dataset of
 # tools/dataset_converters/sisr/make_demo_dataset.py: the README's first command runs it. It shows
-# the whole workflow on CPU in about a minute; it is not a model worth keeping.
+# the whole workflow on CPU in about two minutes; it is not a model worth keeping.
 _base_ = ['../_base_/default_runtime.py']
 
 scale = 2
