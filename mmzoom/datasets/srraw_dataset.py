@@ -20,7 +20,7 @@ from mmzoom.raw import (FocalLengthError, Problem, TformFile, find_sequences, ma
                         read_focal_length, read_tform, read_wb, resolve_raw_ext, shot_paths)
 # check_dataset's per-file decoder (picklable, for worker processes); reused for check_files=
 # 'decode' so that the dataset and the checker tool judge a file the same way.
-from mmzoom.raw.srraw_tree import JPG_EXTENSIONS, TFORM_FILE, WB_FILE, _check_file
+from mmzoom.raw.srraw_tree import JPG_EXTENSIONS, TFORM_FILE, WB_FILE, check_file
 
 SCALES = (4, 8)
 INPUT_MODES = ('raw', 'rgb')
@@ -215,7 +215,7 @@ class SRRawDataset(BaseDataset):
             files = sorted({(kind, info[key]) for info, probs in candidates if not probs
                             for kind, key in self._decoded_files(info)})
             decoded = {}
-            for (_, path), problem, _ in map_with_progress(_check_file, files, self.workers,
+            for (_, path), problem, _ in map_with_progress(check_file, files, self.workers,
                                                            'decoding SR-RAW files', 'file'):
                 if problem is not None:
                     decoded[path] = problem

@@ -19,7 +19,8 @@ from .rawfile import (SONY_ARW_BLACK_LEVEL, SONY_ARW_WHITE_LEVEL, RawImage, RawR
 from .srraw_tree import (Problem, check_dataset, detect_raw_ext, find_sequences,
                          map_with_progress, resolve_raw_ext, shot_paths)
 from .synthetic import load_truth, make_demo_srraw
-from .white_balance import compute_sequence_wb, compute_wb_gains
+from .white_balance import (WB_GAMMA, apply_white_balance, compute_sequence_wb, compute_wb_gains,
+                            remove_white_balance, wb_channel_factors)
 
 __all__ = [
     'AlignmentError', 'SequenceAlignment', 'align_sequence', 'common_region',
@@ -30,6 +31,7 @@ __all__ = [
     'write_jpeg', 'crop_fov', 'fov_crop_box', 'fov_ratio', 'TformFile', 'read_tform', 'read_wb',
     'write_tform', 'write_wb', 'SONY_ARW_BLACK_LEVEL', 'SONY_ARW_WHITE_LEVEL', 'RawImage',
     'RawReadError', 'probe_raw', 'read_raw', 'write_dng', 'Problem', 'check_dataset',
+    'WB_GAMMA', 'apply_white_balance', 'remove_white_balance', 'wb_channel_factors',
     'detect_raw_ext', 'find_sequences', 'map_with_progress', 'resolve_raw_ext', 'shot_paths',
     'load_truth', 'make_demo_srraw', 'compute_sequence_wb', 'compute_wb_gains'
 ]

@@ -176,7 +176,11 @@ def _check_raw(path: str) -> Optional[str]:
     return None
 
 
-def _check_file(item: Tuple[str, str]) -> Optional[Problem]:
+def check_file(item: Tuple[str, str]) -> Optional[Problem]:
+    """Check one ``(kind, path)`` file, ``kind`` 'jpg' or 'raw'; the problem found or None.
+
+    The one judgement of a file shared by ``check_dataset`` and ``SRRawDataset(check_files=...)``.
+    """
     kind, path = item
     reason = _check_jpg(path) if kind == 'jpg' else _check_raw(path)
     return Problem(path, reason) if reason else None
@@ -251,7 +255,7 @@ def check_dataset(root: PathLike, raw_ext: Optional[str] = 'auto', require_meta:
         seq_problems, seq_files = _check_layout(seq, raw_ext, require_meta)
         problems += seq_problems
         files += seq_files
-    for _, problem, _ in map_with_progress(_check_file, files, workers, 'checking files', 'file',
+    for _, problem, _ in map_with_progress(check_file, files, workers, 'checking files', 'file',
                                            progress):
         if problem is not None:
             problems.append(problem)

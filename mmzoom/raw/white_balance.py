@@ -14,7 +14,7 @@ render is left out because clipping would bias the ratio towards 1. The gains ar
 """
 import os
 import os.path as osp
-from typing import Dict, Tuple, Union
+from typing import Dict, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -77,3 +77,44 @@ def compute_sequence_wb(seq_dir: Union[str, os.PathLike],
         raise RawReadError('; '.join(errors))
     write_wb(osp.join(seq_dir, 'wb.txt'), gains)
     return gains
+
+
+#: The display gamma SR-RAW uses to move linear gains onto sRGB values.
+WB_GAMMA = 2.2
+
+
+def wb_channel_factors(gains: Sequence[float], gamma: float = WB_GAMMA) -> np.ndarray:
+    """Per-channel (R, G, B) factors ``g[c] ** (1 / gamma)`` of a ``wb.txt`` entry.
+
+    Args:
+        gains: ``(gR, gG, gG, gB)`` as ``wb.txt`` stores them, or ``(gR, gG, gB)``.
+        gamma: encoding gamma of the images the factors act on.
+
+    Returns:
+        (3,) float64 array.
+    """
+    g = np.asarray(gains, dtype=np.float64).ravel()
+    if g.size == 4:
+        g = g[[0, 1, 3]]  # the two greens are equal in wb.txt; SR-RAW's code uses the first
+    if g.size != 3 or not np.all(np.isfinite(g)) or np.any(g <= 0):
+        raise ValueError(f'white-balance gains must be 3 or 4 positive numbers (gR gG [gG] gB), '
+                         f'got {list(gains)}')
+    return g ** (1.0 / gamma)
+
+
+def remove_white_balance(img: np.ndarray, gains: Sequence[float],
+                         gamma: float = WB_GAMMA) -> np.ndarray:
+    """``img[..., c] / g[c] ** (1 / gamma)`` for an (..., 3) RGB image (float32 result)."""
+    if img.shape[-1] != 3:
+        raise ValueError(f'white balance acts on (..., 3) RGB images, got shape {img.shape}')
+    factors = wb_channel_factors(gains, gamma).astype(np.float32)
+    return img.astype(np.float32, copy=False) / factors
+
+
+def apply_white_balance(img: np.ndarray, gains: Sequence[float],
+                        gamma: float = WB_GAMMA) -> np.ndarray:
+    """Inverse of :func:`remove_white_balance`: ``img[..., c] * g[c] ** (1 / gamma)``."""
+    if img.shape[-1] != 3:
+        raise ValueError(f'white balance acts on (..., 3) RGB images, got shape {img.shape}')
+    factors = wb_channel_factors(gains, gamma).astype(np.float32)
+    return img.astype(np.float32, copy=False) * factors

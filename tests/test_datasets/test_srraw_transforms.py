@@ -13,9 +13,9 @@ from srraw_demo import demo_tree, make_tree, mmagic_scope  # noqa: F401  (fixtur
 
 from mmzoom.datasets import SRRawDataset
 from mmzoom.datasets.transforms import (CfaSafeFlip, LoadRawFromFile, MakeReference, PairedRawCrop,
-                                        RemoveWhiteBalance, apply_white_balance,
-                                        remove_white_balance, truncated_normal_position)
-from mmzoom.raw import BAYER_PATTERNS, cfa_offset, write_dng
+                                        RemoveWhiteBalance, truncated_normal_position)
+from mmzoom.raw import (BAYER_PATTERNS, apply_white_balance, cfa_offset, remove_white_balance,
+                        write_dng)
 
 COLOUR_CODE = {'R': 1000, 'G': 2000, 'B': 3000}  # digital numbers above black, per CFA colour
 

@@ -9,12 +9,10 @@ from .aug_shape import CfaSafeFlip
 from .crop import PairedRawCrop, grid_factor, truncated_normal_position
 from .loading import LoadRawFromFile, LoadSRRawJpg
 from .reference import MakeReference
-from .white_balance import (RemoveWhiteBalance, apply_white_balance, remove_white_balance,
-                            wb_channel_factors)
+from .white_balance import RemoveWhiteBalance
 
 __all__ = [
     'SRRawFovAlign', 'fov_frame_to_jpg', 'warp_region', 'CfaSafeFlip', 'PairedRawCrop',
     'grid_factor', 'truncated_normal_position', 'LoadRawFromFile', 'LoadSRRawJpg',
-    'MakeReference', 'RemoveWhiteBalance', 'apply_white_balance', 'remove_white_balance',
-    'wb_channel_factors'
+    'MakeReference', 'RemoveWhiteBalance'
 ]

@@ -3,9 +3,7 @@ Zhang et al., CVPR 2019; SDAN Sec. 4.1 trains on white-balance-free targets).
 
 The gains ``g = (gR, gG, gG, gB)`` of ``wb.txt`` are linear (camera-WB render / daylight render,
 see :mod:`mmzoom.raw.white_balance`); the camera JPG is gamma-encoded, so the SR-RAW code divides
-each sRGB channel by ``g[c] ** (1 / 2.2)``. The same two functions serve the data pipeline
-(:class:`RemoveWhiteBalance`) and the evaluation protocol (:mod:`mmzoom.evaluation`), so both use
-one definition.
+each sRGB channel by ``g[c] ** (1 / 2.2)``. The arithmetic lives in :mod:`mmzoom.raw.white_balance`, shared with the evaluation protocol.
 """
 from typing import Dict, Optional, Sequence
 
@@ -13,47 +11,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmagic.registry import TRANSFORMS
-
-#: The display gamma SR-RAW uses to move linear gains onto sRGB values.
-WB_GAMMA = 2.2
-
-
-def wb_channel_factors(gains: Sequence[float], gamma: float = WB_GAMMA) -> np.ndarray:
-    """Per-channel (R, G, B) factors ``g[c] ** (1 / gamma)`` of a ``wb.txt`` entry.
-
-    Args:
-        gains: ``(gR, gG, gG, gB)`` as ``wb.txt`` stores them, or ``(gR, gG, gB)``.
-        gamma: encoding gamma of the images the factors act on.
-
-    Returns:
-        (3,) float64 array.
-    """
-    g = np.asarray(gains, dtype=np.float64).ravel()
-    if g.size == 4:
-        g = g[[0, 1, 3]]  # the two greens are equal in wb.txt; SR-RAW's code uses the first
-    if g.size != 3 or not np.all(np.isfinite(g)) or np.any(g <= 0):
-        raise ValueError(f'white-balance gains must be 3 or 4 positive numbers (gR gG [gG] gB), '
-                         f'got {list(gains)}')
-    return g ** (1.0 / gamma)
-
-
-def remove_white_balance(img: np.ndarray, gains: Sequence[float],
-                         gamma: float = WB_GAMMA) -> np.ndarray:
-    """``img[..., c] / g[c] ** (1 / gamma)`` for an (..., 3) RGB image (float32 result)."""
-    if img.shape[-1] != 3:
-        raise ValueError(f'white balance acts on (..., 3) RGB images, got shape {img.shape}')
-    factors = wb_channel_factors(gains, gamma).astype(np.float32)
-    return img.astype(np.float32, copy=False) / factors
-
-
-def apply_white_balance(img: np.ndarray, gains: Sequence[float],
-                        gamma: float = WB_GAMMA) -> np.ndarray:
-    """Inverse of :func:`remove_white_balance`: ``img[..., c] * g[c] ** (1 / gamma)``."""
-    if img.shape[-1] != 3:
-        raise ValueError(f'white balance acts on (..., 3) RGB images, got shape {img.shape}')
-    factors = wb_channel_factors(gains, gamma).astype(np.float32)
-    return img.astype(np.float32, copy=False) * factors
-
+from mmzoom.raw.white_balance import WB_GAMMA, remove_white_balance
 
 @TRANSFORMS.register_module()
 class RemoveWhiteBalance(BaseTransform):

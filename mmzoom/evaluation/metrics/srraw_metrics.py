@@ -26,7 +26,7 @@ from mmagic.evaluation.metrics.metrics_utils import img_transform, obtain_data
 from mmagic.evaluation.metrics.psnr import psnr
 from mmagic.evaluation.metrics.ssim import ssim
 from mmagic.registry import METRICS
-from mmzoom.datasets.transforms.white_balance import WB_GAMMA, apply_white_balance
+from mmzoom.raw.white_balance import WB_GAMMA, apply_white_balance
 from .lpips import LPIPS
 
 _SPACES = ('rgb', 'y')
