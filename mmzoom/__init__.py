@@ -3,9 +3,10 @@
 Importing this package registers its models, datasets, transforms and metrics in MMagic's
 registries; configs load it with ``custom_imports = dict(imports=['mmzoom'])``.
 """
-from .utils.compat import patch_numpy_for_mmagic
+from .utils.compat import patch_numpy_for_mmagic, silence_pkg_resources_warning
 
 patch_numpy_for_mmagic()  # before any mmagic import below
+silence_pkg_resources_warning()
 
 from .utils.checkpoint import register_safe_globals  # noqa: E402
 

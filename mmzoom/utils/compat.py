@@ -2,6 +2,8 @@
 
 Each fix is applied once, by ``import mmzoom``, before anything imports mmagic.
 """
+import warnings
+
 import numpy as np
 
 
@@ -13,3 +15,13 @@ def patch_numpy_for_mmagic() -> None:
     """
     if not hasattr(np, 'bool8'):
         np.bool8 = np.bool_
+
+
+def silence_pkg_resources_warning() -> None:
+    """Hide setuptools' "pkg_resources is deprecated" warning.
+
+    MMEngine resolves ``mmagic::`` base configs (and openmim its package data) through
+    ``pkg_resources``; mmzoom pins ``setuptools<82`` on purpose so that it still exists, and the
+    warning, printed on the first lookup, would otherwise precede every tool's output and error.
+    """
+    warnings.filterwarnings('ignore', message='pkg_resources is deprecated', category=UserWarning)
