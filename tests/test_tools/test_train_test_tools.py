@@ -39,36 +39,44 @@ def test_train_kill_resume_test_infer(demo_sisr_root, tmp_path):
         proc.wait()
     assert not osp.exists(osp.join(work_dir, 'iter_1000.pth'))
 
+    # Resume from the last checkpoint the killed run completed (older ones may be rotated away).
+    last = open(osp.join(work_dir, 'last_checkpoint')).read().strip()
+    done = int(re.fullmatch(r'iter_(\d+)\.pth', osp.basename(last)).group(1))
+    assert done >= 2 and done % 2 == 0
+
     # The checkpoint is a real MMEngine Runner checkpoint, and it loads weights-only.
-    ckpt = torch.load(ckpt2, map_location='cpu', weights_only=True)
-    assert ckpt['meta']['iter'] == 2
+    ckpt = torch.load(last, map_location='cpu', weights_only=True)
+    assert ckpt['meta']['iter'] == done
     assert 'message_hub' in ckpt and 'optimizer' in ckpt
 
-    # Resume continues from iteration 2 (a restart would log iterations 1-2 again).
-    resumed = run_tool(['tools/train.py', DEMO_CONFIG, '--work-dir', work_dir, '--resume', ckpt2]
-                       + _opts(demo_sisr_root, 'train_cfg.max_iters=4', 'train_cfg.val_interval=4',
+    # Resume continues after that iteration (a restart would log iterations from 1 again).
+    end = done + 2
+    resumed = run_tool(['tools/train.py', DEMO_CONFIG, '--work-dir', work_dir, '--resume', last]
+                       + _opts(demo_sisr_root, f'train_cfg.max_iters={end}',
+                               f'train_cfg.val_interval={end}',
                                'default_hooks.checkpoint.interval=2',
                                'default_hooks.logger.interval=1'))
     log = resumed.stdout + resumed.stderr
-    assert re.search(r'resumed epoch: \d+, iter: 2', log), log[-3000:]
-    logged_iters = [int(m) for m in re.findall(r'Iter\(train\) \[\s*(\d+)/4\]', log)]
-    assert logged_iters == [3, 4], logged_iters
-    final = torch.load(osp.join(work_dir, 'iter_4.pth'), map_location='cpu', weights_only=True)
-    assert final['meta']['iter'] == 4
+    assert re.search(rf'resumed epoch: \d+, iter: {done}\b', log), log[-3000:]
+    logged_iters = [int(m) for m in re.findall(rf'Iter\(train\) \[\s*(\d+)/{end}\]', log)]
+    assert logged_iters == [done + 1, done + 2], logged_iters
+    final_path = osp.join(work_dir, f'iter_{end}.pth')
+    final = torch.load(final_path, map_location='cpu', weights_only=True)
+    assert final['meta']['iter'] == end
 
     # tools/test.py reports PSNR/SSIM on the test split from that checkpoint.
     metrics_file = str(tmp_path / 'metrics.json')
-    run_tool(['tools/test.py', DEMO_CONFIG, osp.join(work_dir, 'iter_4.pth'), '--work-dir',
+    run_tool(['tools/test.py', DEMO_CONFIG, final_path, '--work-dir',
               work_dir, '--out', metrics_file] + _opts(demo_sisr_root))
     metrics = json.load(open(metrics_file))
     assert set(metrics) == {'PSNR', 'SSIM'}, metrics
-    # 4 iterations train nothing worth measuring: these are real, finite, in-range numbers.
+    # A few iterations train nothing worth measuring: these are real, finite, in-range numbers.
     assert 0 < metrics['PSNR'] < 100 and -1 <= metrics['SSIM'] <= 1
 
     # tools/infer.py writes a 2x image through MMagic's inference API.
     lr_path = osp.join(demo_sisr_root, 'Set5', 'LRbicx2', 'coffee.png')
     out = str(tmp_path / 'sr.png')
-    run_tool(['tools/infer.py', DEMO_CONFIG, osp.join(work_dir, 'iter_4.pth'), '--img', lr_path,
+    run_tool(['tools/infer.py', DEMO_CONFIG, final_path, '--img', lr_path,
               '--out', out])
     lr, sr = cv2.imread(lr_path), cv2.imread(out)
     assert sr.shape == (lr.shape[0] * 2, lr.shape[1] * 2, 3)
