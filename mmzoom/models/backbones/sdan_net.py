@@ -30,7 +30,8 @@ class SDANOutput(NamedTuple):
     offset: Tensor
 
 
-def inside_mask(offset: Tensor) -> Tensor:
+def inside_mask(offset: Tensor, origin: Tuple[int, int] = (0, 0),
+                frame: Optional[Tuple[int, int]] = None) -> Tensor:
     """M' of Sec. 3.3: 1 where ``pixel + offset`` lies within the pixel-centre grid, else 0.
 
     A point counts as inside when ``0 <= y + dy <= h - 1`` and ``0 <= x + dx <= w - 1``: its
@@ -39,17 +40,21 @@ def inside_mask(offset: Tensor) -> Tensor:
 
     Args:
         offset (Tensor): (N, 2, h, w) as (dy, dx).
+        origin (tuple[int]): position of ``offset[..., 0, 0]`` in the image, for a tile of a
+            larger image (``mmzoom.apis``). Default: (0, 0).
+        frame (tuple[int], optional): (H, W) of that image. Default: None, ``offset``'s own size.
 
     Returns:
         Tensor: (N, 1, h, w) of 0/1 in ``offset.dtype``, without gradient.
     """
     with torch.no_grad():
         h, w = offset.shape[-2:]
-        rows = torch.arange(h, device=offset.device, dtype=offset.dtype).view(h, 1)
-        cols = torch.arange(w, device=offset.device, dtype=offset.dtype)
+        frame_h, frame_w = frame or (h, w)
+        rows = torch.arange(h, device=offset.device, dtype=offset.dtype).view(h, 1) + origin[0]
+        cols = torch.arange(w, device=offset.device, dtype=offset.dtype) + origin[1]
         y = offset[:, 0] + rows
         x = offset[:, 1] + cols
-        inside = (y >= 0) & (y <= h - 1) & (x >= 0) & (x <= w - 1)
+        inside = (y >= 0) & (y <= frame_h - 1) & (x >= 0) & (x <= frame_w - 1)
         return inside.unsqueeze(1).to(offset.dtype)
 
 
@@ -140,15 +145,17 @@ class SquaredDeformableAlignment(nn.Module):
             ref = torch.cat([ref, ref.flip(2), ref.flip(3), ref.flip((2, 3))], dim=1)
         offset = self.offset_conv(torch.cat([feat, self.ref_conv(ref)], dim=1))
         aligned = F.relu(self.dcn(feat, offset), inplace=True)
-        if self.offset_type == 'squared':
-            mask = inside_mask(offset)
-        else:
+        return aligned, self.conv_aligned(aligned), self.mask(offset), offset
+
+    def mask(self, offset: Tensor, origin: Tuple[int, int] = (0, 0),
+             frame: Optional[Tuple[int, int]] = None) -> Tensor:
+        """M' (N, 1, h, w) of the offsets (arguments as :func:`inside_mask`)."""
+        if self.offset_type == 'per_point':
             # The centre tap's offset is where the window is centred, the analogue of the squared
             # offset; requiring every tap inside would mark the border pixels even at zero offset.
-            taps = self.dcn.kernel_size**2
-            centre = 2 * (taps // 2)
-            mask = inside_mask(offset[:, centre:centre + 2])
-        return aligned, self.conv_aligned(aligned), mask, offset
+            centre = 2 * (self.dcn.kernel_size**2 // 2)
+            offset = offset[:, centre:centre + 2]
+        return inside_mask(offset, origin, frame)
 
 
 @MODELS.register_module()

@@ -12,6 +12,7 @@ real pixels only: a zero column adds nothing to the Gram matrix X X^T, and the s
 'se' divides each packed channel's sum by its number of real pixels.
 """
 import math
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -25,6 +26,15 @@ def _logit_floor(dtype: torch.dtype) -> float:
     return 2 * math.log(torch.finfo(torch.promote_types(dtype, torch.float32)).eps)
 
 
+def gram_attention_weights(energy: Tensor) -> Tensor:
+    """``A = softmax(rowmax(E) - E)`` of the Gram matrix ``E`` (N, C, C), logits clamped (see
+    :func:`gram_channel_attention`). Overwrites ``energy``."""
+    # rowmax(E) - E, shifted (softmax ignores shifts) so each row's largest logit is 0.
+    logits = torch.sub(energy.amin(dim=-1, keepdim=True), energy, out=energy)
+    logits.clamp_(min=_logit_floor(energy.dtype))
+    return torch.softmax(logits, dim=-1)
+
+
 class _GramAttention(Function):
     """``softmax(rowmax(E) - E) X`` with a hand-written backward (see gram_channel_attention).
 
@@ -35,12 +45,7 @@ class _GramAttention(Function):
 
     @staticmethod
     def forward(ctx, x: Tensor) -> Tensor:
-        energy = torch.bmm(x, x.transpose(1, 2))
-        # rowmax(E) - E, shifted (softmax ignores shifts) so each row's largest logit is 0.
-        logits = torch.sub(energy.amin(dim=-1, keepdim=True), energy, out=energy)
-        logits.clamp_(min=_logit_floor(x.dtype))
-        attn = torch.softmax(logits, dim=-1)
-        del logits
+        attn = gram_attention_weights(torch.bmm(x, x.transpose(1, 2)))
         out = torch.bmm(attn, x)
         ctx.save_for_backward(x, attn, out)
         return out
@@ -157,27 +162,70 @@ class CrossPackingAttention(nn.Module):
         return (f'{self.channels}, pack_size={self.pack_size}, mode={self.mode!r}'
                 + (f', impl={self.impl!r}' if self.mode == 'gram' else ''))
 
-    def _se(self, packed: Tensor, height: int, width: int) -> Tensor:
-        total = packed.sum(dim=(2, 3), keepdim=True)
+    def _se_scale(self, total: Tensor, height: int, width: int) -> Tensor:
+        """Excitation (N, C*K*K, 1, 1) from the per-packed-channel sums over an H x W image."""
         k = self.pack_size
         if height % k or width % k:
             # Real pixels per packing phase (row phase i, column phase j); packed channel
             # c*K*K + i*K + j holds phase (i, j) of channel c.
-            phase = torch.arange(k, device=packed.device)
+            phase = torch.arange(k, device=total.device)
             per_row = (height - phase + k - 1) // k
             per_col = (width - phase + k - 1) // k
             count = (per_row[:, None] * per_col[None, :]).flatten().repeat(self.channels)
             mean = total / count.view(1, -1, 1, 1).to(total.dtype)
         else:
-            mean = total / (packed.size(2) * packed.size(3))
-        scale = torch.sigmoid(self.excite(torch.relu(self.squeeze(mean))))
-        return packed * scale
+            mean = total / ((height // k) * (width // k))
+        return torch.sigmoid(self.excite(torch.relu(self.squeeze(mean))))
 
-    def forward(self, x: Tensor) -> Tensor:
+    def _pack(self, x: Tensor) -> Tensor:
+        k = self.pack_size
+        pad_h, pad_w = -x.size(2) % k, -x.size(3) % k
+        if pad_h or pad_w:
+            x = F.pad(x, (0, pad_w, 0, pad_h))
+        return F.pixel_unshuffle(x, k) if k > 1 else x
+
+    # The attention is global: the Gram matrix (or, for 'se', the channel means) sums over every
+    # position of the image. The three methods below let a tiled run (mmzoom.apis) compute it over
+    # tiles first and then apply the whole image's attention to each tile.
+
+    def context_stats(self, x: Tensor) -> Tensor:
+        """The additive statistic of ``x`` the attention is built from, in float64.
+
+        Summed over tiles that partition an image, it equals that of the whole image when every
+        tile starts at a multiple of K (the packing grid) and is cut at multiples of K or at the
+        image's bottom/right edge.
+
+        Args:
+            x (Tensor): (N, C, h, w), a tile of the attention's input.
+
+        Returns:
+            Tensor: (N, C*K*K, C*K*K) Gram matrix for ``'gram'``, (N, C*K*K, 1, 1) sums for
+            ``'se'``.
+        """
+        packed = self._pack(x)
+        if self.mode == 'se':
+            return packed.sum(dim=(2, 3), keepdim=True, dtype=torch.float64)
+        flat = packed.flatten(2).to(torch.promote_types(x.dtype, torch.float32))
+        return torch.bmm(flat, flat.transpose(1, 2)).double()
+
+    def context_from_stats(self, stats: Tensor, height: int, width: int) -> Tensor:
+        """The whole image's attention from the summed :meth:`context_stats` of an H x W image:
+        the weights A (N, C*K*K, C*K*K) for ``'gram'``, the excitation (N, C*K*K, 1, 1) for
+        ``'se'``."""
+        dtype = self.gamma.dtype if self.gamma is not None else self.excite.weight.dtype
+        dtype = torch.promote_types(dtype, torch.float32)
+        if self.mode == 'se':
+            return self._se_scale(stats.to(dtype), height, width)
+        return gram_attention_weights(stats.to(dtype))
+
+    def forward(self, x: Tensor, context: Optional[Tensor] = None) -> Tensor:
         """Apply the attention; shapes are kept.
 
         Args:
             x (Tensor): (N, C, H, W).
+            context (Tensor, optional): attention from :meth:`context_from_stats` to apply
+                instead of the one of ``x`` itself (a tile of a larger image; ``x`` must then
+                start on the image's packing grid). Default: None.
 
         Returns:
             Tensor: (N, C, H, W).
@@ -187,18 +235,20 @@ class CrossPackingAttention(nn.Module):
                              f'{tuple(x.shape)}')
         k = self.pack_size
         height, width = x.shape[-2:]
-        pad_h, pad_w = -height % k, -width % k
-        if pad_h or pad_w:
-            x = F.pad(x, (0, pad_w, 0, pad_h))
-        packed = F.pixel_unshuffle(x, k) if k > 1 else x
+        packed = self._pack(x)
         if self.mode == 'se':
-            out = self._se(packed, height, width)
+            scale = self._se_scale(packed.sum(dim=(2, 3), keepdim=True), height, width) \
+                if context is None else context.to(packed.dtype)
+            out = packed * scale
         else:
             n, c, h, w = packed.shape
             flat = packed.reshape(n, c, h * w)
-            out = (self.gamma * gram_channel_attention(flat, self.impl) + flat).view(n, c, h, w)
+            if context is None:
+                attended = gram_channel_attention(flat, self.impl)
+            else:
+                with torch.autocast(x.device.type, enabled=False):
+                    attended = torch.bmm(context, flat.to(context.dtype)).to(flat.dtype)
+            out = (self.gamma * attended + flat).view(n, c, h, w)
         if k > 1:
             out = F.pixel_shuffle(out, k)
-        if pad_h or pad_w:
-            out = out[..., :height, :width]
-        return out
+        return out[..., :height, :width]

@@ -164,3 +164,29 @@ def test_bad_arguments_are_rejected_at_construction(kwargs, match):
 def test_wrong_channel_count_is_rejected():
     with pytest.raises(ValueError, match=r'\(N, 4, H, W\)'):
         CrossPackingAttention(4)(torch.zeros(1, 3, 8, 8))
+
+
+@pytest.mark.parametrize('mode, size', [('gram', (16, 24)), ('gram', (13, 22)), ('se', (16, 24)),
+                                        ('se', (13, 22))])
+def test_context_summed_over_tiles_is_the_whole_images(mode, size):
+    # What tiled inference relies on: statistics of tiles that start on the packing grid add up
+    # to the whole image's, and the whole image's attention applied to a tile is the whole
+    # image's result there.
+    torch.manual_seed(0)
+    layer = CrossPackingAttention(3, pack_size=4, mode=mode)
+    if mode == 'gram':
+        with torch.no_grad():
+            layer.gamma.fill_(0.8)
+    x = torch.randn(2, 3, *size)
+    h, w = size
+    stats = sum(layer.context_stats(x[..., y:y + 8, c:c + 8])
+                for y in range(0, h, 8) for c in range(0, w, 8))
+    torch.testing.assert_close(stats, layer.context_stats(x), rtol=1e-5, atol=1e-4)  # float32 sums
+    context = layer.context_from_stats(stats, h, w)
+    whole = layer(x)
+    torch.testing.assert_close(layer(x, context=context), whole, **TOL)
+    tile = x[..., 4:12, 8:16 + 3]  # a tile ending off the packing grid, as at the image edge
+    torch.testing.assert_close(layer(tile, context=context)[..., :8, :8],
+                               whole[..., 4:12, 8:16], **TOL)
+    # ... and its own attention is a different one.
+    assert not torch.allclose(layer(tile)[..., :8, :8], whole[..., 4:12, 8:16], atol=1e-4)
