@@ -8,9 +8,18 @@ from mmagic.models.base_models import BaseEditModel
 from mmagic.registry import MODELS
 from mmagic.structures import DataSample
 
+from ...apis.sdan_tiling import (LocalReference, ReferenceFn, SDANTiler, TensorReference,
+                                 assemble)
+from ...apis.tiles import TileSpec, parse_tile_cfg
+from ..backbones.sdan_net import SDANNet, SDANOutput
 from ..layers.demosaic import BilinearDemosaic
 
 REF_MODES = ('self', 'oracle')
+
+#: Tiles of 256 x 256 input pixels unless ``test_cfg.tile`` says otherwise: about 1 GB of working
+#: memory for the full SDAN at 4x on CPU, whatever the image (tools/analysis_tools/
+#: benchmark_inference.py); results are the whole-image run's (mmzoom.apis.sdan_tiling).
+DEFAULT_TILE = TileSpec(256)
 
 
 @MODELS.register_module()
@@ -40,8 +49,11 @@ class SDAN(BaseEditModel):
         align_loss (dict, optional): Loss of X' against Y', called ``(x', ref, mask_lr)``; None
             trains without the aligned-LR head's supervision. Default: None.
         train_cfg (dict, optional): Unused. Default: None.
-        test_cfg (dict, optional): ``ref_mode`` ('self' | 'oracle', default 'self') and
-            ``ref_gamma`` (float, default 2.2). Default: None.
+        test_cfg (dict, optional): ``ref_mode`` ('self' | 'oracle', default 'self'),
+            ``ref_gamma`` (float, default 2.2) and ``tile``: ``dict(size=S)`` runs inference in
+            tiles of S x S input pixels with the whole-image result (exact, see
+            :mod:`mmzoom.apis.sdan_tiling`), ``None`` runs whole images; default ``'auto'`` =
+            ``DEFAULT_TILE`` for inputs larger than one tile. Default: None.
         init_cfg (dict, optional): Initialisation config. Default: None.
         data_preprocessor (dict, optional): Must normalise ``ref_img`` too
             (``data_keys=['gt_img', 'ref_img']``). Default: None.
@@ -70,6 +82,14 @@ class SDAN(BaseEditModel):
             raise ValueError(f'test_cfg.ref_mode must be one of {REF_MODES}, got {self.ref_mode!r}')
         if self.ref_gamma <= 0:
             raise ValueError(f'test_cfg.ref_gamma must be > 0, got {self.ref_gamma}')
+        self.tile = parse_tile_cfg(test_cfg.get('tile', 'auto'), DEFAULT_TILE,
+                                   'model.test_cfg.tile', allow_overlap=False)
+        if self.tile is not None:
+            if not isinstance(self.generator, SDANNet):
+                raise ValueError('model.test_cfg.tile needs an SDANNet generator (its tiling is '
+                                 f'exact by construction); got {type(self.generator).__name__}: '
+                                 'set model.test_cfg.tile=None')
+            SDANTiler(self.generator, self.tile.size)  # a size that does not fit fails here
         self.demosaic = BilinearDemosaic()
 
     def self_reference(self, inputs: Tensor) -> Tensor:
@@ -89,6 +109,13 @@ class SDAN(BaseEditModel):
                              "'ref_img' to data_preprocessor.data_keys")
         return ref
 
+    def reference_fn(self, inputs: Tensor, data_samples: Optional[DataSample],
+                     training: bool) -> ReferenceFn:
+        """The reference as a function of the region, for tiled inference."""
+        if training or self.ref_mode == 'oracle' or inputs.shape[1] == 3:
+            return TensorReference(self.reference(inputs, data_samples, training))
+        return LocalReference(inputs, self.self_reference)
+
     def reference(self, inputs: Tensor, data_samples: Optional[DataSample],
                   training: bool) -> Tensor:
         if training:
@@ -100,10 +127,27 @@ class SDAN(BaseEditModel):
             return (self._pipeline_reference(data_samples) - prep.mean) / prep.std
         return self.self_reference(inputs)
 
+    def uses_tiles(self, inputs: Tensor) -> bool:
+        """Whether :meth:`infer` runs ``inputs`` (N, C, H, W) in tiles."""
+        return self.tile is not None and max(inputs.shape[-2:]) > self.tile.size
+
+    def infer(self, inputs: Tensor, data_samples: Optional[DataSample] = None) -> SDANOutput:
+        """The generator's output at inference, in tiles when ``test_cfg.tile`` says so."""
+        if not self.uses_tiles(inputs):
+            return self.generator(inputs, self.reference(inputs, data_samples, False))
+        tiler = SDANTiler(self.generator, self.tile.size)
+        n, _, h, w = inputs.shape
+        net = self.generator
+        return assemble(tiler.run(inputs, self.reference_fn(inputs, data_samples, False)), n, h,
+                        w, net.upscale_factor, net.out_channels, net.align.dcn.offset_channels,
+                        inputs.device, inputs.dtype)
+
     def forward_tensor(self, inputs: Tensor, data_samples: Optional[DataSample] = None,
                        training: bool = False, **kwargs) -> Tensor:
         """The zoomed image (normalised), for ``mode='tensor'``."""
-        return self.generator(inputs, self.reference(inputs, data_samples, training)).output
+        if training:
+            return self.generator(inputs, self.reference(inputs, data_samples, training)).output
+        return self.infer(inputs, data_samples).output
 
     def forward_train(self, inputs: Tensor, data_samples: Optional[DataSample] = None,
                       **kwargs) -> Dict[str, Tensor]:
@@ -117,7 +161,7 @@ class SDAN(BaseEditModel):
     def forward_inference(self, inputs: Tensor, data_samples: Optional[DataSample] = None,
                           **kwargs) -> DataSample:
         with torch.no_grad():
-            out = self.generator(inputs, self.reference(inputs, data_samples, training=False))
+            out = self.infer(inputs, data_samples)
         destruct = self.data_preprocessor.destruct
         return DataSample(
             pred_img=destruct(out.output, data_samples).cpu(),
