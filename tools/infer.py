@@ -1,17 +1,26 @@
 #!/usr/bin/env python
-"""Super-resolve images with a trained model through MMagic's inference API.
+"""Zoom images (or camera RAW files) with a trained model, in tiles, streaming the output.
 
-    python tools/infer.py CONFIG CHECKPOINT --img LR.png [--ref REF.png] --out SR.png
-    python tools/infer.py CONFIG CHECKPOINT --img LR_DIR --out OUT_DIR   # every image in a folder
-    python tools/infer.py configs/sdan/<raw config> CKPT --img shot.ARW --out zoomed.png
+    python tools/infer.py CONFIG CHECKPOINT --img shot.ARW --out zoomed.tif     # 16-bit TIFF
+    python tools/infer.py CONFIG CHECKPOINT --img LR.png --out SR.png [--bits 16]
+    python tools/infer.py CONFIG CHECKPOINT --img LR_DIR --out OUT_DIR [--ext .tif]
+    python tools/infer.py CONFIG CHECKPOINT --img shot.dng --zoom-crop 4 --out tele.png
+    python tools/infer.py CONFIG CHECKPOINT --img shot.dng --roi Y X H W --out crop.png
 
-Uses ``mmagic.apis.inferencers.ImageSuperResolutionInferencer`` with the config's
-``inference_pipeline`` (keys ``img`` and, for reference-based models, ``ref``).
+The input is read with the config's ``inference_pipeline`` (MMagic's
+``ImageSuperResolutionInferencer`` preprocessing), the model runs in tiles
+(``model.test_cfg.tile``; ``--tile SIZE`` overrides it, ``--tile 0`` runs the whole image) and
+the output is written band by band (mmzoom.apis.writers), so memory stays that of a tile
+whatever the image size. SDAN's tiles are exact (mmzoom.apis.sdan_tiling).
+
+For a camera RAW input the model predicts an image with the white balance removed, as SR-RAW's
+targets are; the white balance of the file itself (computed as compute_wb.py computes wb.txt)
+is re-applied unless ``--no-wb``.
 """
 import os
 import os.path as osp
 import sys
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
 
@@ -21,49 +30,195 @@ from mmzoom.utils.cli import (CliError, OneLineParser, load_config, require_file
                               run_cli)
 from mmengine.config import DictAction  # noqa: E402
 
-IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.arw', '.dng', '.nef', '.cr2')
+RAW_EXTS = ('.arw', '.dng', '.nef', '.cr2', '.cr3', '.raf', '.orf', '.rw2', '.pef')
+IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff') + RAW_EXTS
 
 
-def main(argv: Optional[List[str]] = None) -> None:
-    parser = OneLineParser(description='Super-resolve images with a trained model')
+def parse_args(argv: Optional[List[str]]):
+    parser = OneLineParser(description='Zoom images or camera RAW files with a trained model')
     parser.add_argument('config')
     parser.add_argument('checkpoint')
-    parser.add_argument('--img', required=True, help='input image or folder of images')
+    parser.add_argument('--img', required=True, help='input image, RAW file or folder of them')
     parser.add_argument('--ref', help='reference image, for reference-based models')
-    parser.add_argument('--out', required=True, help='output image (or folder for a folder)')
+    parser.add_argument('--out', required=True,
+                        help='output image (.png, .tif/.tiff, .jpg) or folder for a folder input')
+    parser.add_argument('--ext', default=None,
+                        help='output extension for a folder input (default .png, .tif if --bits '
+                        '16)')
+    parser.add_argument('--bits', type=int, choices=(8, 16), default=None,
+                        help='output bit depth (default: 16 for TIFF, 8 for PNG/JPEG)')
+    parser.add_argument('--tile', type=int, default=None,
+                        help='tile side in input pixels (0 = whole image; default: '
+                        'model.test_cfg.tile of the config)')
+    parser.add_argument('--roi', type=int, nargs=4, metavar=('Y', 'X', 'H', 'W'),
+                        help='zoom only this region of the input (input pixels; even values '
+                        'for a RAW mosaic)')
+    parser.add_argument('--zoom-crop', type=float, default=None, metavar='F',
+                        help='zoom only the centre 1/F of each side (what an F x tele lens sees)')
+    parser.add_argument('--no-wb', action='store_true',
+                        help='RAW input: keep the white-balance-free prediction')
+    parser.add_argument('--force', action='store_true', help='overwrite existing outputs')
+    parser.add_argument('--no-progress', action='store_true', help='no progress bar')
     parser.add_argument('--device', default=None, help='cpu, cuda, cuda:1 ... (default: auto)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override config entries (e.g. those the checkpoint was trained with)')
     args = parser.parse_args(argv)
-    cfg = load_config(args.config, args.cfg_options)
-    require_file(args.checkpoint, 'checkpoint')
+    if args.roi and args.zoom_crop:
+        parser.error('--roi and --zoom-crop exclude each other')
+    if args.zoom_crop is not None and args.zoom_crop < 1:
+        parser.error(f'--zoom-crop must be >= 1, got {args.zoom_crop}')
+    if args.tile is not None and args.tile < 0:
+        parser.error(f'--tile must be >= 0, got {args.tile}')
+    return args
+
+
+def plan_jobs(args) -> List[Tuple[str, str]]:
+    """(input, output) pairs, with every output checked before any model is built."""
+    from mmzoom.apis.writers import OutputError, output_format
     if osp.isdir(args.img):
-        jobs = [(osp.join(args.img, f), osp.join(args.out, osp.splitext(f)[0] + '.png'))
+        ext = args.ext or ('.tif' if args.bits == 16 else '.png')
+        ext = ext if ext.startswith('.') else '.' + ext
+        jobs = [(osp.join(args.img, f), osp.join(args.out, osp.splitext(f)[0] + ext))
                 for f in sorted(os.listdir(args.img)) if f.lower().endswith(IMAGE_EXTS)]
         if not jobs:
             raise CliError(f'no images ({", ".join(IMAGE_EXTS)}) in folder {args.img}')
+        if osp.isfile(args.out):
+            raise CliError(f'--out {args.out} is a file; a folder input needs an output folder')
     else:
         jobs = [(require_file(args.img, 'input image'), args.out)]
+        if osp.isdir(args.out):
+            raise CliError(f'--out {args.out} is a folder; give an output file name')
+    try:
+        for _, dst in jobs:
+            output_format(dst, args.bits)
+    except OutputError as err:
+        raise CliError(str(err)) from err
+    existing = [dst for _, dst in jobs if osp.exists(dst)]
+    if existing and not args.force:
+        more = f' (and {len(existing) - 1} more)' if len(existing) > 1 else ''
+        raise CliError(f'output {existing[0]} exists{more}; pass --force to overwrite')
+    return jobs
+
+
+def region_of_interest(args, height: int, width: int, grid: int) -> Optional[Tuple[int, ...]]:
+    """(y, x, h, w) to crop from an input of height x width, or None for the whole input."""
+    if args.zoom_crop:
+        h = int(height / args.zoom_crop) // grid * grid
+        w = int(width / args.zoom_crop) // grid * grid
+        if h < grid or w < grid:
+            raise CliError(f'--zoom-crop {args.zoom_crop} leaves less than {grid} px of a '
+                           f'{width}x{height} input')
+        return ((height - h) // 2 // grid * grid, (width - w) // 2 // grid * grid, h, w)
+    if not args.roi:
+        return None
+    y, x, h, w = args.roi
+    if h <= 0 or w <= 0 or y < 0 or x < 0 or y + h > height or x + w > width:
+        raise CliError(f'--roi {y} {x} {h} {w} is not inside the {width}x{height} input '
+                       f'(rows 0..{height}, columns 0..{width})')
+    if grid > 1 and any(v % grid for v in (y, x, h, w)):
+        raise CliError(f'--roi {y} {x} {h} {w}: a RAW mosaic needs even values (Bayer phase)')
+    return y, x, h, w
+
+
+def load_input(inferencer, src: str, ref: Optional[str]):
+    """The normalised batch of one file: (inputs (1, C, H, W), data_samples)."""
+    try:
+        data = inferencer.preprocess(img=src, ref=ref)
+    except Exception as err:  # decoding errors of rawpy/OpenCV/our loaders
+        text = str(err).strip().splitlines()
+        raise CliError(f'cannot read {src}: {text[-1] if text else type(err).__name__}') from err
+    batch = inferencer.model.data_preprocessor(data)
+    return batch['inputs'], batch['data_samples']
+
+
+def crop_batch(inputs, data_samples, roi):
+    """Crop the input (and a reference image in the data samples) to the region."""
+    y, x, h, w = roi
+    inputs = inputs[..., y:y + h, x:x + w].contiguous()
+    if 'ref_img' in data_samples:  # the batch, stacked by MMagic's data preprocessor
+        data_samples.set_data(dict(ref_img=data_samples.ref_img[..., y:y + h, x:x + w]))
+    return inputs, data_samples
+
+
+def zoom_file(inferencer, src: str, dst: str, args, tile) -> None:
+    import numpy as np
+    from mmzoom.apis import TileError
+    from mmzoom.apis.inference import is_sdan, plan_zoom, zoom_tiles
+    from mmzoom.apis.writers import OutputError, bands_from_tiles, check_output, write_image
+
+    model = inferencer.model
+    inputs, data_samples = load_input(inferencer, src, args.ref)
+    is_raw = src.lower().endswith(RAW_EXTS)
+    mosaic = inputs.shape[1] == 1
+    roi = region_of_interest(args, *inputs.shape[-2:], grid=2 if mosaic else 1)
+    if roi:
+        inputs, data_samples = crop_batch(inputs, data_samples, roi)
+    try:
+        plan = plan_zoom(model, inputs, tile)
+        _, bits = check_output(dst, *plan.out_shape, args.bits)
+    except (TileError, OutputError) as err:
+        raise CliError(str(err)) from err
+    factors = None
+    if is_raw and is_sdan(model) and not args.no_wb:
+        from mmzoom.raw import RawReadError, compute_wb_gains, wb_channel_factors
+        try:
+            gains = compute_wb_gains(src)
+        except (RawReadError, FileNotFoundError) as err:
+            raise CliError(str(err)) from err
+        factors = wb_channel_factors(gains).astype(np.float32)
+    print(f'{src}: {plan.describe()}'
+          + (f'; white balance {" ".join(f"{g:.3f}" for g in gains[:3:2] + gains[3:])} '
+             '(R G B) re-applied' if factors is not None else ''), flush=True)
+    # MMagic's destruct returns BGR when the pipeline declared the input's channel order
+    # (LoadImageFromFile); mmzoom's SR-RAW loaders keep RGB and declare none.
+    flip = 'img_channel_order' in data_samples.metainfo
+
+    def tiles():
+        for region, out in zoom_tiles(model, inputs, data_samples, plan.tile,
+                                      progress=not args.no_progress):
+            rgb = out[0].permute(1, 2, 0).float().cpu().numpy()
+            if flip:
+                rgb = rgb[..., ::-1]
+            if factors is not None:
+                rgb = rgb * factors
+            yield region.y0, region.x0, _quantise(rgb, bits)
+
+    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
+    write_image(dst, *plan.out_shape, bits, bands_from_tiles(tiles(), plan.out_shape[1]))
+
+
+def _quantise(rgb, bits):
+    from mmzoom.apis.writers import quantise
+    return quantise(rgb, bits)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    args = parse_args(argv)
+    cfg = load_config(args.config, args.cfg_options)
+    require_file(args.checkpoint, 'checkpoint')
     if args.ref:
         require_file(args.ref, 'reference image')
+    jobs = plan_jobs(args)
+    if args.tile is not None:
+        cfg.model.setdefault('test_cfg', {})
+        cfg.model.test_cfg['tile'] = args.tile or None
 
     from mmagic.apis.inferencers import ImageSuperResolutionInferencer
-    from mmengine.utils import ProgressBar
+    from mmzoom.apis import TileError
     try:
         inferencer = ImageSuperResolutionInferencer(cfg, args.checkpoint, device=args.device)
+    except TileError as err:
+        raise CliError(str(err)) from err
     except Exception as err:
         if is_weights_only_error(err):
             raise CliError(explain_load_error(args.checkpoint, err)) from err
         raise
-    bar = ProgressBar(len(jobs)) if len(jobs) > 1 else None
+    tile = getattr(inferencer.model, 'tile', None)
     for src, dst in jobs:
-        inferencer(img=src, ref=args.ref, result_out_dir=dst)
-        if bar:
-            bar.update()
-        else:
-            print(f'wrote {dst}')
-    if bar:
-        print(f'\nwrote {len(jobs)} images to {args.out}')
+        zoom_file(inferencer, src, dst, args, tile)
+        print(f'wrote {dst}', flush=True)
+    if len(jobs) > 1:
+        print(f'wrote {len(jobs)} images to {args.out}')
 
 
 if __name__ == '__main__':

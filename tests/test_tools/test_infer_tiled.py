@@ -1,0 +1,122 @@
+"""tools/infer.py on camera RAW files (DNGs that rawpy decodes): tiled and whole runs give the
+same image, white balance from the file is re-applied, region options, and bad requests refused
+in one line before any inference runs. MMagic's inferencer tiles through the editor."""
+import glob
+import os
+import os.path as osp
+
+import numpy as np
+import pytest
+import tifffile
+import torch
+from mmengine.config import Config
+
+from conftest import ROOT, run_tool
+
+CONFIG = osp.join(ROOT, 'configs', 'sdan', 'sdan_x4c64b16-raw_1xb8-300e_srraw.py')
+SMALL = ['--cfg-options', 'model.generator.mid_channels=16', 'model.generator.num_blocks=2']
+
+
+@pytest.fixture(scope='module')
+def sdan_ckpt(tmp_path_factory):
+    from mmagic.registry import MODELS
+    from mmengine.registry import init_default_scope
+    from mmzoom.models.layers import CrossPackingAttention
+    init_default_scope('mmagic')
+    cfg = Config.fromfile(CONFIG).model
+    cfg.generator.update(mid_channels=16, num_blocks=2)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, CrossPackingAttention):
+                m.gamma.fill_(0.5)
+    path = str(tmp_path_factory.mktemp('ckpt') / 'sdan_small.pth')
+    torch.save(dict(state_dict=model.state_dict(), meta={}), path)
+    return path
+
+
+@pytest.fixture(scope='module')
+def dng(tmp_path_factory):
+    from mmzoom.raw.synthetic import make_demo_srraw
+    root = str(tmp_path_factory.mktemp('raw'))
+    make_demo_srraw(root, size=(120, 182), pattern='GRBG', raw_ext='dng', train_sequences=1,
+                    test_sequences=0)
+    return sorted(glob.glob(osp.join(root, 'train', '*', '00006.dng')))[0]
+
+
+def infer(ckpt, dng, out, *extra, check=True):
+    return run_tool(['tools/infer.py', CONFIG, ckpt, '--img', dng, '--out', out, '--no-progress']
+                    + list(extra) + SMALL, check=check)
+
+
+@pytest.mark.slow
+def test_tiled_equals_whole_and_white_balance_is_reapplied(sdan_ckpt, dng, tmp_path):
+    tiled, whole, nowb = (str(tmp_path / f'{n}.tif') for n in ('tiled', 'whole', 'nowb'))
+    proc = infer(sdan_ckpt, dng, tiled, '--tile', '24')
+    assert 'tiles of 24 px' in proc.stdout and 'white balance' in proc.stdout
+    infer(sdan_ckpt, dng, whole, '--tile', '0')
+    infer(sdan_ckpt, dng, nowb, '--tile', '0', '--no-wb')
+    a, b = tifffile.imread(tiled), tifffile.imread(whole)
+    # GRBG -> RGGB costs a column; 120 x 181 -> 120 x 180 mosaic; 16-bit TIFF 4x that.
+    assert a.dtype == np.uint16 and a.shape == b.shape == (480, 720, 3)
+    assert np.abs(a.astype(int) - b).max() <= 1  # float rounding, at most one 16-bit step
+
+    from mmzoom.raw import compute_wb_gains, wb_channel_factors
+    factors = wb_channel_factors(compute_wb_gains(dng))
+    n = tifffile.imread(nowb).astype(np.float64)
+    ok = (n > 2000) & (b < 65535)
+    ratios = [np.median(b[..., c][ok[..., c]] / n[..., c][ok[..., c]]) for c in range(3)]
+    np.testing.assert_allclose(ratios, factors, rtol=2e-3)
+    assert factors[0] > 1.1  # the demo camera's red gain: a test that WB really moved
+
+
+@pytest.mark.slow
+def test_zoom_crop_and_roi(sdan_ckpt, dng, tmp_path):
+    crop = str(tmp_path / 'crop.png')
+    infer(sdan_ckpt, dng, crop, '--zoom-crop', '4')
+    import cv2
+    assert cv2.imread(crop).shape == (4 * 30, 4 * 44, 3)  # 120/4 and 180/4 -> even
+    roi = str(tmp_path / 'roi.png')
+    infer(sdan_ckpt, dng, roi, '--roi', '10', '20', '40', '60', '--tile', '16')
+    assert cv2.imread(roi).shape == (160, 240, 3)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('extra, out, message', [
+    (['--tile', '12'], 'o.tif', 'multiple of 8'),
+    (['--roi', '0', '0', '400', '20'], 'o.tif', 'not inside the 180x120 input'),
+    (['--roi', '1', '0', '20', '20'], 'o.tif', 'even values'),
+    (['--bits', '16'], 'o.jpg', 'JPEG cannot hold 16-bit'),
+    ([], 'o.txt', 'must end in'),
+    ([], 'exists.png', 'exists; pass --force'),
+])
+def test_bad_requests_are_one_line_before_inference(sdan_ckpt, dng, tmp_path, extra, out,
+                                                     message):
+    out = str(tmp_path / out)
+    if out.endswith('exists.png'):
+        open(out, 'wb').close()
+    proc = infer(sdan_ckpt, dng, out, *extra, check=False)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    errors = [line for line in proc.stderr.splitlines() if line.startswith('error:')]
+    assert len(errors) == 1 and message in errors[0], proc.stderr[-2000:]
+    assert 'Traceback' not in proc.stderr
+    assert ' -> output ' not in proc.stdout  # refused before the run started
+    if out.endswith('exists.png'):
+        assert os.path.getsize(out) == 0
+
+
+def test_mmagic_inferencer_tiles_through_the_editor(sdan_ckpt, dng, tmp_path):
+    from mmagic.apis.inferencers import ImageSuperResolutionInferencer
+    results = {}
+    for name, tile in (('tiled', dict(size=24)), ('whole', None)):
+        cfg = Config.fromfile(CONFIG)
+        cfg.model.generator.update(mid_channels=16, num_blocks=2)
+        cfg.model.test_cfg['tile'] = tile
+        inferencer = ImageSuperResolutionInferencer(cfg, sdan_ckpt, device='cpu')
+        assert (inferencer.model.tile is None) == (tile is None)
+        results[name] = inferencer(img=dng, result_out_dir=str(tmp_path / f'{name}.png'))
+    a, b = (np.asarray(results[k][1] if isinstance(results[k], tuple) else results[k])
+            for k in ('tiled', 'whole'))
+    assert a.shape == (480, 720, 3)
+    assert np.abs(a.astype(int) - b).max() <= 1
