@@ -214,11 +214,22 @@ def main(argv: Optional[List[str]] = None) -> None:
             raise CliError(explain_load_error(args.checkpoint, err)) from err
         raise
     tile = getattr(inferencer.model, 'tile', None)
+    if len(jobs) == 1:
+        zoom_file(inferencer, *jobs[0], args, tile)
+        print(f'wrote {jobs[0][1]}', flush=True)
+        return
+    # A folder: every readable file is processed; the broken ones are listed at the end.
+    failed = []
     for src, dst in jobs:
-        zoom_file(inferencer, src, dst, args, tile)
-        print(f'wrote {dst}', flush=True)
-    if len(jobs) > 1:
-        print(f'wrote {len(jobs)} images to {args.out}')
+        try:
+            zoom_file(inferencer, src, dst, args, tile)
+            print(f'wrote {dst}', flush=True)
+        except CliError as err:
+            print(f'error: {err}', file=sys.stderr, flush=True)
+            failed.append(src)
+    print(f'wrote {len(jobs) - len(failed)} of {len(jobs)} images to {args.out}')
+    if failed:
+        raise CliError(f'{len(failed)} of {len(jobs)} inputs failed: {", ".join(failed)}')
 
 
 if __name__ == '__main__':

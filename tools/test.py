@@ -31,12 +31,21 @@ def main(argv: Optional[List[str]] = None) -> None:
     cfg.load_from = require_file(args.checkpoint, 'checkpoint')
     if cfg.get('test_dataloader') is None:
         raise CliError(f'{args.config} defines no test_dataloader')
+    # Testing needs no training or validation parts: without them MMEngine would still build
+    # the train loop (its visualisation hook asks for runner.iter) and fail on a tree that holds
+    # only a test split, as a downloaded SR-RAW test set does.
+    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler',
+                'val_dataloader', 'val_cfg', 'val_evaluator'):
+        cfg[key] = None
     setup_launcher(cfg, args.launcher)
 
     from mmengine.runner import Runner
-    runner = Runner.from_cfg(cfg)
+    from mmzoom.apis import TileError
     try:
+        runner = Runner.from_cfg(cfg)
         metrics = runner.test()
+    except TileError as err:
+        raise CliError(str(err)) from err
     except Exception as err:
         if is_weights_only_error(err):
             raise CliError(explain_load_error(args.checkpoint, err)) from err

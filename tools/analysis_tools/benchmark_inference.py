@@ -16,7 +16,8 @@ unless a checkpoint is given (the cost does not depend on the weights). Modes:
   memory).
 
 The table gives wall time, input MP/s, peak RSS (and peak CUDA memory on a GPU) and the largest
-difference of ``tiled`` from ``whole`` relative to the output's range. The last line extrapolates
+difference of ``tiled`` from ``whole`` relative to the output's largest value (and the PSNR of
+``tiled`` against ``whole`` on that range). The last line extrapolates
 the time of a full 42 MP SR-RAW frame (7952x5304) from the largest streamed size.
 """
 import argparse
@@ -81,8 +82,11 @@ def child(args) -> None:
                      for r, t in zoom_tiles(model, x, None, model.tile))
             write_image(args.save, *plan.out_shape, 16, bands_from_tiles(tiles,
                                                                           plan.out_shape[1]))
-        else:
-            out = model.infer(x).output if hasattr(model, 'infer') else model.forward_tensor(x)
+        elif hasattr(model, 'infer'):  # SDAN: the editor's path, model.test_cfg.tile
+            out = model.infer(x).output
+        else:  # other SR editors: forward_inference tiles (0..255 output, not rounded)
+            model.round_output = False
+            out = model.forward_inference(x).pred_img
     if device == 'cuda':
         torch.cuda.synchronize()
     wall = time.perf_counter() - start
@@ -160,7 +164,10 @@ def main(argv: Optional[List[str]] = None) -> None:
                 diff = ''
                 if mode == 'tiled' and 'whole' in results:
                     a, b = np.load(osp.join(tmp, 'whole.npy')), np.load(save)
-                    diff = f'{np.abs(a - b).max() / max(np.abs(a).max(), 1e-12):.1e}'
+                    peak = max(np.abs(a).max(), 1e-12)
+                    mse = float(np.mean(((a - b) / peak)**2))
+                    psnr = 10 * np.log10(1 / mse) if mse > 0 else float('inf')
+                    diff = f'{np.abs(a - b).max() / peak:.1e}, PSNR {psnr:.1f} dB'
                 if mode == 'stream':
                     last_stream = res
                 cuda = f'{res["cuda_peak"] / 2**30:.2f}' if res['cuda_peak'] else '-'

@@ -16,10 +16,11 @@ from ..layers.demosaic import BilinearDemosaic
 
 REF_MODES = ('self', 'oracle')
 
-#: Tiles of 256 x 256 input pixels unless ``test_cfg.tile`` says otherwise: about 1 GB of working
-#: memory for the full SDAN at 4x on CPU, whatever the image (tools/analysis_tools/
-#: benchmark_inference.py); results are the whole-image run's (mmzoom.apis.sdan_tiling).
-DEFAULT_TILE = TileSpec(256)
+#: Input pixels of a tile side unless ``test_cfg.tile`` says otherwise: 256 at 4x, 128 at 8x
+#: (the same 1024 px of output), about 1 GB of working memory for the full SDAN on CPU whatever
+#: the image (tools/analysis_tools/benchmark_inference.py), at 0.92-0.95x the whole-image
+#: speed; results are the whole-image run's (mmzoom.apis.sdan_tiling).
+DEFAULT_TILE_OUTPUT = 1024
 
 
 @MODELS.register_module()
@@ -53,7 +54,8 @@ class SDAN(BaseEditModel):
             ``ref_gamma`` (float, default 2.2) and ``tile``: ``dict(size=S)`` runs inference in
             tiles of S x S input pixels with the whole-image result (exact, see
             :mod:`mmzoom.apis.sdan_tiling`), ``None`` runs whole images; default ``'auto'`` =
-            ``DEFAULT_TILE`` for inputs larger than one tile. Default: None.
+            ``DEFAULT_TILE_OUTPUT // upscale_factor`` px for inputs larger than one tile.
+            Default: None.
         init_cfg (dict, optional): Initialisation config. Default: None.
         data_preprocessor (dict, optional): Must normalise ``ref_img`` too
             (``data_keys=['gt_img', 'ref_img']``). Default: None.
@@ -82,8 +84,10 @@ class SDAN(BaseEditModel):
             raise ValueError(f'test_cfg.ref_mode must be one of {REF_MODES}, got {self.ref_mode!r}')
         if self.ref_gamma <= 0:
             raise ValueError(f'test_cfg.ref_gamma must be > 0, got {self.ref_gamma}')
-        self.tile = parse_tile_cfg(test_cfg.get('tile', 'auto'), DEFAULT_TILE,
-                                   'model.test_cfg.tile', allow_overlap=False)
+        default = TileSpec(DEFAULT_TILE_OUTPUT // self.generator.upscale_factor) \
+            if isinstance(self.generator, SDANNet) else None
+        self.tile = parse_tile_cfg(test_cfg.get('tile', 'auto'), default, 'model.test_cfg.tile',
+                                   allow_overlap=False)
         if self.tile is not None:
             if not isinstance(self.generator, SDANNet):
                 raise ValueError('model.test_cfg.tile needs an SDANNet generator (its tiling is '

@@ -13,11 +13,13 @@ from ...apis.tiles import TileSpec, parse_tile_cfg
 
 _TEST_KEYS = ('self_ensemble', 'round_output')
 
-#: Inputs larger than 512 x 512 px are computed in 512 px tiles with 32 px of context. The
-#: benchmark sets (Set5 ... Urban100, at most 512 px on the input side at x2) run whole; exact for
-#: local networks whose receptive field the overlap covers, approximate for RNAN
-#: (mmzoom.apis.local_tiling, configs/rnan/README.md).
-DEFAULT_TILE = TileSpec(512, 32)
+#: Default tiles: 1024 px of output per side (512 input px at x2, 341 at x3, 256 at x4) with 32
+#: input px of context. The benchmark sets (Set5 ... Urban100: at most 512 x 384 input px at x2,
+#: 256 x 192 at x4) run whole; larger inputs are tiled: exact for local networks whose receptive
+#: field the overlap covers, approximate for RNAN (mmzoom.apis.local_tiling,
+#: configs/rnan/README.md).
+DEFAULT_TILE_OUTPUT = 1024
+DEFAULT_OVERLAP = 32
 
 
 @MODELS.register_module()
@@ -35,7 +37,7 @@ class SISREditModel(BaseEditModel):
       of Ai et al., ICIP 2020). Uses MMagic's ``SpatialTemporalEnsemble``. It costs 8 forward
       passes and assumes a fully convolutional generator that accepts an input of size
       (W, H) as well as (H, W).
-    - ``tile`` (default ``'auto'`` = ``DEFAULT_TILE``): ``dict(size=S, overlap=O)`` computes
+    - ``tile`` (default ``'auto'``: ``DEFAULT_TILE_OUTPUT // scale`` px, ``DEFAULT_OVERLAP``): ``dict(size=S, overlap=O)`` computes
       inputs larger than S x S in S x S tiles, each from O more pixels of context on every side
       (:mod:`mmzoom.apis.local_tiling`: exact for local networks, approximate for RNAN's global
       context blocks); ``None`` runs whole images.
@@ -77,9 +79,12 @@ class SISREditModel(BaseEditModel):
                 raise TypeError(f'test_cfg.{key} must be True or False, got {cfg[key]!r}')
         self.self_ensemble = cfg.get('self_ensemble', False)
         self.round_output = cfg.get('round_output', True)
-        self.tile = parse_tile_cfg(cfg.get('tile', 'auto'), DEFAULT_TILE, 'model.test_cfg.tile')
+        scale = getattr(self.generator, 'upscale_factor', None)
+        default = TileSpec(DEFAULT_TILE_OUTPUT // (scale if isinstance(scale, int) else 4),
+                           DEFAULT_OVERLAP)
+        self.tile = parse_tile_cfg(cfg.get('tile', 'auto'), default, 'model.test_cfg.tile')
         if self.tile is not None and self.tile.overlap is None:
-            self.tile = TileSpec(self.tile.size, DEFAULT_TILE.overlap)
+            self.tile = TileSpec(self.tile.size, DEFAULT_OVERLAP)
         # No parameters and no buffers: the state_dict keys stay BaseEditModel's.
         self.ensemble = SpatialTemporalEnsemble(is_temporal_ensemble=False)
 

@@ -120,3 +120,50 @@ def test_mmagic_inferencer_tiles_through_the_editor(sdan_ckpt, dng, tmp_path):
             for k in ('tiled', 'whole'))
     assert a.shape == (480, 720, 3)
     assert np.abs(a.astype(int) - b).max() <= 1
+
+
+@pytest.mark.slow
+def test_tools_test_tiles_from_the_config_on_a_test_only_tree(sdan_ckpt, tmp_path):
+    # A tree with only a test split, as a downloaded SR-RAW test set is; tiles from the config
+    # give the whole-image metrics.
+    import json
+    from mmzoom.raw.synthetic import make_demo_srraw
+    root = str(tmp_path / 'srraw')
+    make_demo_srraw(root, size=(256, 384), pattern='GRBG', raw_ext='dng', train_sequences=0,
+                    test_sequences=1)
+    metrics = {}
+    for name, tile in (('tiled', 16), ('whole', 0)):
+        out = str(tmp_path / f'{name}.json')
+        proc = run_tool(['tools/test.py', CONFIG, sdan_ckpt, '--work-dir', str(tmp_path / name),
+                         '--out', out] + SMALL +
+                        [f'test_dataloader.dataset.data_root={root}',
+                         'test_dataloader.num_workers=0',
+                         'test_dataloader.persistent_workers=False',
+                         'test_evaluator.metrics.2.pnet_rand=True',
+                         f'model.test_cfg.tile={tile}'], timeout=400)
+        metrics[name] = json.load(open(out))
+    assert metrics['tiled'].keys() == metrics['whole'].keys()
+    assert any('PSNR_rgb_wb_b32' in k for k in metrics['whole'])
+    compared = [k for k in metrics['whole'] if 'random_backbone' not in k]  # redrawn per run
+    assert len(compared) >= 4
+    for key in compared:
+        value = metrics['whole'][key]
+        assert abs(metrics['tiled'][key] - value) <= 1e-3 * max(1, abs(value)), key
+
+
+@pytest.mark.slow
+def test_folder_run_processes_every_readable_file_and_lists_the_broken(sdan_ckpt, dng, tmp_path):
+    import shutil
+    folder = tmp_path / 'in'
+    folder.mkdir()
+    (folder / 'a_broken.dng').write_text('not a raw file')  # sorts first
+    shutil.copy(dng, folder / 'b_good.dng')
+    (folder / 'c_empty.dng').write_bytes(b'')
+    out = tmp_path / 'out'
+    proc = infer(sdan_ckpt, str(folder), str(out), '--tile', '0', check=False)
+    assert proc.returncode == 2
+    assert sorted(os.listdir(out)) == ['b_good.png']
+    errors = [line for line in proc.stderr.splitlines() if line.startswith('error:')]
+    assert any('a_broken.dng' in e for e in errors) and any('c_empty.dng' in e for e in errors)
+    assert '2 of 3 inputs failed' in errors[-1]
+    assert 'wrote 1 of 3 images' in proc.stdout
