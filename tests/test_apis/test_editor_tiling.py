@@ -109,7 +109,7 @@ def test_sisr_default_tile_is_1024_output_px_and_benchmark_sets_run_whole():
     for scale, size in ((2, 512), (3, 341), (4, 256)):
         cfg = Config(dict(model=dict(
             type='SISREditModel', pixel_loss=dict(type='L1Loss'),
-            generator=dict(type="RNANNet", mid_channels=16, num_groups=2, num_blocks=2,
+            generator=dict(type='RNANNet', mid_channels=16, num_groups=2, num_blocks=2,
                            upscale_factor=scale)))).model
         model = MODELS.build(cfg)
         assert tuple(model.tile) == (size, 32)
