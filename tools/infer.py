@@ -25,7 +25,8 @@ from typing import List, Optional, Tuple
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
 
 import mmzoom  # noqa: E402,F401
-from mmzoom.utils.checkpoint import explain_load_error, is_weights_only_error  # noqa: E402
+from mmzoom.utils.checkpoint import (CheckpointMismatch, check_checkpoint_matches,  # noqa: E402
+                                     explain_load_error, is_weights_only_error, read_state_dict)
 from mmzoom.utils.cli import (CliError, OneLineParser, load_config, require_file,  # noqa: E402
                               run_cli)
 from mmengine.config import DictAction  # noqa: E402
@@ -58,6 +59,8 @@ def parse_args(argv: Optional[List[str]]):
     parser.add_argument('--no-wb', action='store_true',
                         help='RAW input: keep the white-balance-free prediction')
     parser.add_argument('--force', action='store_true', help='overwrite existing outputs')
+    parser.add_argument('--allow-partial', action='store_true',
+                        help='load a checkpoint that does not match the model (matching keys only)')
     parser.add_argument('--no-progress', action='store_true', help='no progress bar')
     parser.add_argument('--device', default=None, help='cpu, cuda, cuda:1 ... (default: auto)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
@@ -206,8 +209,11 @@ def main(argv: Optional[List[str]] = None) -> None:
     from mmagic.apis.inferencers import ImageSuperResolutionInferencer
     from mmzoom.apis import TileError
     try:
+        read_state_dict(args.checkpoint)  # a truncated file: one line, before MMagic reads it
         inferencer = ImageSuperResolutionInferencer(cfg, args.checkpoint, device=args.device)
-    except TileError as err:
+        if not args.allow_partial:
+            check_checkpoint_matches(inferencer.model, args.checkpoint)
+    except (TileError, CheckpointMismatch) as err:
         raise CliError(str(err)) from err
     except Exception as err:
         if is_weights_only_error(err):

@@ -11,7 +11,8 @@ from typing import List, Optional
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
 
 import mmzoom  # noqa: E402,F401
-from mmzoom.utils.checkpoint import explain_load_error, is_weights_only_error  # noqa: E402
+from mmzoom.utils.checkpoint import (CheckpointMismatch, check_checkpoint_matches,  # noqa: E402
+                                     explain_load_error, is_weights_only_error, read_state_dict)
 from mmzoom.utils.cli import (CliError, OneLineParser, add_common_args, load_config,  # noqa: E402
                               require_file, run_cli, setup_launcher)
 
@@ -21,6 +22,8 @@ def parse_args(argv: Optional[List[str]]):
     parser.add_argument('config', help='test config file')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out', help='also dump the metrics to this JSON file')
+    parser.add_argument('--allow-partial', action='store_true',
+                        help='load a checkpoint that does not match the model (matching keys only)')
     add_common_args(parser)
     return parser.parse_args(argv)
 
@@ -42,9 +45,13 @@ def main(argv: Optional[List[str]] = None) -> None:
     from mmengine.runner import Runner
     from mmzoom.apis import TileError
     try:
+        read_state_dict(args.checkpoint)  # a truncated file: one line, before MMEngine reads it
         runner = Runner.from_cfg(cfg)
+        if not args.allow_partial:
+            model = runner.model.module if hasattr(runner.model, 'module') else runner.model
+            check_checkpoint_matches(model, args.checkpoint)
         metrics = runner.test()
-    except TileError as err:
+    except (TileError, CheckpointMismatch) as err:
         raise CliError(str(err)) from err
     except Exception as err:
         if is_weights_only_error(err):

@@ -67,3 +67,72 @@ def explain_load_error(path: str, err: BaseException) -> str:
 
 def is_weights_only_error(err: BaseException) -> bool:
     return isinstance(err, pickle.UnpicklingError) or 'weights_only' in str(err).lower()
+
+
+class CheckpointMismatch(ValueError):
+    """A checkpoint that is unreadable or does not fit the model (message is one line)."""
+
+
+#: (key that only this model family has, what to call it) for the guess in mismatch messages.
+_FAMILIES = (
+    ('generator.align.dcn.weight', 'an SDAN'),
+    ('generator.body.0.context.channel_add_conv.0.weight', 'an RNAN'),
+    ('generator.img_upsampler', 'an SRCNN'),
+    ('generator.conv_first.weight', 'an EDSR/RDN/SRResNet-like'),
+)
+
+
+def _describe(keys) -> str:
+    for key, name in _FAMILIES:
+        if any(k.startswith(key) for k in keys):
+            return name
+    return 'another'
+
+
+def read_state_dict(path: str) -> dict:
+    """The state_dict of a checkpoint file, or :class:`CheckpointMismatch` (one line) when the
+    file is unreadable, truncated, refused by weights-only loading or holds no state_dict."""
+    try:
+        ckpt = torch.load(path, map_location='cpu', weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as err:
+        if is_weights_only_error(err):
+            raise CheckpointMismatch(explain_load_error(path, err)) from err
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise CheckpointMismatch(f'cannot read checkpoint {path}: the file is truncated or '
+                                 f'corrupt ({first})') from err
+    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
+    if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
+        raise CheckpointMismatch(f'{path} holds no state_dict of tensors: not a model checkpoint')
+    return state
+
+
+def check_checkpoint_matches(model: torch.nn.Module, path: str) -> None:
+    """Raise :class:`CheckpointMismatch` unless ``path`` holds weights for every parameter and
+    buffer of ``model`` with the right shapes, and nothing else.
+
+    MMEngine loads checkpoints non-strictly and only logs a warning, so a checkpoint of another
+    model (or of another config of the same model) would otherwise run and give wrong results.
+    """
+    state = read_state_dict(path)
+    state = {k[len('module.'):] if k.startswith('module.') else k: v for k, v in state.items()}
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    shapes = [k for k in expected if k in state and state[k].shape != expected[k].shape]
+    if not (missing or unexpected or shapes):
+        return
+    parts = [f'{len(v)} {what}' for v, what in ((missing, 'missing'),
+                                                (unexpected, 'unexpected'),
+                                                (shapes, 'of another shape')) if v]
+    example = ''
+    if shapes:
+        k = shapes[0]
+        example = (f'; e.g. {k}: checkpoint {tuple(state[k].shape)}, model '
+                   f'{tuple(expected[k].shape)}')
+    elif missing:
+        example = f'; e.g. missing {missing[0]}'
+    raise CheckpointMismatch(
+        f'{path} does not match this config\'s model ({", ".join(parts)} of {len(expected)} keys'
+        f'{example}); it looks like {_describe(state)} checkpoint, the config builds '
+        f'{_describe(expected)} model. Use the config the checkpoint was trained with, or pass '
+        '--allow-partial to load the matching keys only')
