@@ -3,10 +3,12 @@
 Importing this package registers its models, datasets, transforms and metrics in MMagic's
 registries; configs load it with ``custom_imports = dict(imports=['mmzoom'])``.
 """
-from .utils.compat import patch_numpy_for_mmagic, silence_pkg_resources_warning
+from .utils.compat import (patch_numpy_for_mmagic, silence_pkg_resources_warning,
+                           silence_third_party_warnings)
 
 patch_numpy_for_mmagic()  # before any mmagic import below
 silence_pkg_resources_warning()
+silence_third_party_warnings()
 
 from .utils.checkpoint import register_safe_globals  # noqa: E402
 

@@ -25,3 +25,28 @@ def silence_pkg_resources_warning() -> None:
     warning, printed on the first lookup, would otherwise precede every tool's output and error.
     """
     warnings.filterwarnings('ignore', message='pkg_resources is deprecated', category=UserWarning)
+
+
+#: Third-party warnings printed on every run that tell a user of mmzoom nothing they can act on:
+#: (category, module where the warning is raised, start of its message).
+_THIRD_PARTY_NOISE = (
+    # diffusers 0.24 (imported by mmagic.models) uses a torch API renamed in torch 2.2.
+    (FutureWarning, r'diffusers\.utils\.outputs', '`torch.utils._pytree._register_pytree_node`'),
+    # controlnet_aux (imported by mmagic.apis) registers timm models under taken names, imports
+    # timm's old module paths and mentions mediapipe, which no MMagic SR path uses.
+    (UserWarning, r'controlnet_aux\.segment_anything\.modeling\.tiny_vit_sam', 'Overwriting'),
+    (UserWarning, r'controlnet_aux\.mediapipe_face', "The module 'mediapipe' is not installed"),
+    (FutureWarning, r'timm\.models\.(registry|layers)', 'Importing from timm.models'),
+)
+
+
+def silence_third_party_warnings() -> None:
+    """Hide the specific third-party import-time warnings listed in ``_THIRD_PARTY_NOISE``.
+
+    Each filter names the category, the module and the message, so any other warning of those
+    packages (and every warning of mmzoom, MMEngine and MMagic) still shows.
+    """
+    import re
+    for category, module, message in _THIRD_PARTY_NOISE:
+        warnings.filterwarnings('ignore', message=re.escape(message), category=category,
+                                module=module)
