@@ -92,10 +92,11 @@ class SDANTiler:
             m for m in align.offset_conv if isinstance(m, CrossPackingAttention)]
         self.grid = math.lcm(2, *(m.pack_size for m in self.attentions))
         if not isinstance(size, int) or size < self.grid or size % self.grid:
+            packs = ', '.join(str(k) for k in sorted({m.pack_size for m in self.attentions}))
+            why = f'the packing size K = {packs} of its attention and ' if packs else ''
             raise TileError(
                 f'tile size {size} does not fit this SDAN: it must be a multiple of {self.grid} '
-                f'(the packing size K = {[m.pack_size for m in self.attentions] or "-"} of its '
-                'attention and 2 for the Bayer phase), e.g. '
+                f'({why}2 for the Bayer phase), e.g. '
                 f'{max(self.grid, round_up(size or 1, self.grid))}')
         self.size = size
         # Radii on the input grid: conv_first and ref_conv are one 3x3 conv each; every

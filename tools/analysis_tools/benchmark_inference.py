@@ -7,7 +7,9 @@
 
 Every measurement runs in a fresh process (so peak RSS is that run's alone) on a mosaic (RAW
 models) or image (RGB models) made from a real photo at the requested size, with random weights
-unless a checkpoint is given (the cost does not depend on the weights). Modes:
+unless a checkpoint is given (the cost does not depend on the weights; the zero-initialised
+global terms, SDAN's attention scale and RNAN's GC output conv, are set non-zero so that the
+tiled-vs-whole difference tests them). Modes:
 
 - ``whole``: ``tiles=None``, the network on the whole input (only up to ``--whole-max-mp``);
 - ``tiled``: the editor's inference path (``model.infer``, used by tools/test.py), tiles
@@ -62,6 +64,8 @@ def child(args) -> None:
     if args.checkpoint:
         from mmengine.runner import load_checkpoint
         load_checkpoint(model, args.checkpoint, map_location='cpu')
+    else:
+        wake_zero_initialised(model)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     model = model.to(device)
     h, w = args.size
@@ -96,6 +100,23 @@ def child(args) -> None:
     if args.mode != 'stream' and args.save:
         np.save(args.save, out.float().cpu().numpy())
     print('RESULT ' + json.dumps(result), flush=True)
+
+
+def wake_zero_initialised(model) -> None:
+    """Give random weights the global terms a trained model has: the attention scale gamma of
+    SDAN's CPA and the last conv of RNAN's GC blocks start at zero, which would make both
+    identities and hide what tiling must reproduce."""
+    import torch
+    from mmcv.cnn import ContextBlock
+    from mmzoom.models.layers import CrossPackingAttention
+    gen = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, CrossPackingAttention) and m.gamma is not None:
+                m.gamma.fill_(0.5)
+            elif isinstance(m, ContextBlock) and m.channel_add_conv is not None:
+                for p in m.channel_add_conv[-1].parameters():
+                    p.copy_(torch.randn(p.shape, generator=gen) * 0.05)
 
 
 def measure(args, mode: str, size, save: Optional[str]) -> Optional[dict]:

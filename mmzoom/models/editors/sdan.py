@@ -9,7 +9,7 @@ from mmagic.registry import MODELS
 from mmagic.structures import DataSample
 
 from ...apis.sdan_tiling import (LocalReference, ReferenceFn, SDANTiler, TensorReference,
-                                 assemble)
+                                 sdan_tiled_forward)
 from ...apis.tiles import TileSpec, parse_tile_cfg
 from ..backbones.sdan_net import SDANNet, SDANOutput
 from ..layers.demosaic import BilinearDemosaic
@@ -113,11 +113,11 @@ class SDAN(BaseEditModel):
                              "'ref_img' to data_preprocessor.data_keys")
         return ref
 
-    def reference_fn(self, inputs: Tensor, data_samples: Optional[DataSample],
-                     training: bool) -> ReferenceFn:
-        """The reference as a function of the region, for tiled inference."""
-        if training or self.ref_mode == 'oracle' or inputs.shape[1] == 3:
-            return TensorReference(self.reference(inputs, data_samples, training))
+    def reference_fn(self, inputs: Tensor, data_samples: Optional[DataSample]) -> ReferenceFn:
+        """The inference reference as a function of the region, for tiled inference: the self
+        reference of a mosaic is made per region (it is local), any other is sliced."""
+        if self.ref_mode == 'oracle' or inputs.shape[1] == 3:
+            return TensorReference(self.reference(inputs, data_samples, training=False))
         return LocalReference(inputs, self.self_reference)
 
     def reference(self, inputs: Tensor, data_samples: Optional[DataSample],
@@ -139,12 +139,8 @@ class SDAN(BaseEditModel):
         """The generator's output at inference, in tiles when ``test_cfg.tile`` says so."""
         if not self.uses_tiles(inputs):
             return self.generator(inputs, self.reference(inputs, data_samples, False))
-        tiler = SDANTiler(self.generator, self.tile.size)
-        n, _, h, w = inputs.shape
-        net = self.generator
-        return assemble(tiler.run(inputs, self.reference_fn(inputs, data_samples, False)), n, h,
-                        w, net.upscale_factor, net.out_channels, net.align.dcn.offset_channels,
-                        inputs.device, inputs.dtype)
+        return sdan_tiled_forward(self.generator, inputs,
+                                  self.reference_fn(inputs, data_samples), self.tile.size)
 
     def forward_tensor(self, inputs: Tensor, data_samples: Optional[DataSample] = None,
                        training: bool = False, **kwargs) -> Tensor:
