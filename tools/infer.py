@@ -146,7 +146,7 @@ def crop_batch(inputs, data_samples, roi):
 def zoom_file(inferencer, src: str, dst: str, args, tile) -> None:
     import numpy as np
     from mmzoom.apis import TileError
-    from mmzoom.apis.inference import is_sdan, plan_zoom, zoom_tiles
+    from mmzoom.apis.inference import image_tiles, is_sdan, plan_zoom, zoom_tiles
     from mmzoom.apis.writers import OutputError, bands_from_tiles, check_output, write_image
 
     model = inferencer.model
@@ -169,30 +169,17 @@ def zoom_file(inferencer, src: str, dst: str, args, tile) -> None:
         except (RawReadError, FileNotFoundError) as err:
             raise CliError(str(err)) from err
         factors = wb_channel_factors(gains).astype(np.float32)
-    print(f'{src}: {plan.describe()}'
-          + (f'; white balance {" ".join(f"{g:.3f}" for g in gains[:3:2] + gains[3:])} '
-             '(R G B) re-applied' if factors is not None else ''), flush=True)
+    wb = ''
+    if factors is not None:
+        wb = f'; white balance {gains[0]:.3f} {gains[1]:.3f} {gains[3]:.3f} (R G B) re-applied'
+    print(f'{src}: {plan.describe()}{wb}', flush=True)
     # MMagic's destruct returns BGR when the pipeline declared the input's channel order
     # (LoadImageFromFile); mmzoom's SR-RAW loaders keep RGB and declare none.
-    flip = 'img_channel_order' in data_samples.metainfo
-
-    def tiles():
-        for region, out in zoom_tiles(model, inputs, data_samples, plan.tile,
-                                      progress=not args.no_progress):
-            rgb = out[0].permute(1, 2, 0).float().cpu().numpy()
-            if flip:
-                rgb = rgb[..., ::-1]
-            if factors is not None:
-                rgb = rgb * factors
-            yield region.y0, region.x0, _quantise(rgb, bits)
-
+    bgr = 'img_channel_order' in data_samples.metainfo
+    tiles = zoom_tiles(model, inputs, data_samples, plan.tile, progress=not args.no_progress)
     os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
-    write_image(dst, *plan.out_shape, bits, bands_from_tiles(tiles(), plan.out_shape[1]))
-
-
-def _quantise(rgb, bits):
-    from mmzoom.apis.writers import quantise
-    return quantise(rgb, bits)
+    write_image(dst, *plan.out_shape, bits,
+                bands_from_tiles(image_tiles(tiles, bits, bgr, factors), plan.out_shape[1]))
 
 
 def main(argv: Optional[List[str]] = None) -> None:

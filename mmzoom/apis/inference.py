@@ -8,6 +8,7 @@ local_tiles` with their ``test_cfg.tile`` overlap.
 import os
 from typing import Iterator, NamedTuple, Optional, Tuple
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -152,3 +153,23 @@ def zoom_tiles(model, inputs: Tensor, data_samples, tile: Optional[TileSpec],
     for core, out in local_tiles(run, inputs, tile.size, tile.overlap or 0, progress):
         scale = out.size(-1) // core.width
         yield core.scaled(scale), destruct(out, data_samples)
+
+
+def image_tiles(tiles: Iterator[Tuple[Region, Tensor]], bits: int, bgr: bool = False,
+                factors: Optional[np.ndarray] = None) -> Iterator[Tuple[int, int, np.ndarray]]:
+    """``(y, x, (h, w, 3) uint8/uint16 RGB)`` of the first image of :func:`zoom_tiles`' tiles,
+    ready for :func:`~mmzoom.apis.writers.bands_from_tiles`.
+
+    Args:
+        bgr: the tiles are BGR (MMagic's ``destruct`` for inputs that declared their channel
+            order), flip them to RGB.
+        factors: per-channel (R, G, B) gains to multiply by (white balance), or None.
+    """
+    from .writers import quantise
+    for region, out in tiles:
+        rgb = out[0].permute(1, 2, 0).float().cpu().numpy()
+        if bgr:
+            rgb = rgb[..., ::-1]
+        if factors is not None:
+            rgb = rgb * factors
+        yield region.y0, region.x0, quantise(rgb, bits)

@@ -51,8 +51,8 @@ def child(args) -> None:
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmagic.registry import MODELS
-    from mmzoom.apis.inference import plan_zoom, zoom_tiles
-    from mmzoom.apis.writers import bands_from_tiles, quantise, write_image
+    from mmzoom.apis.inference import image_tiles, plan_zoom, zoom_tiles
+    from mmzoom.apis.writers import bands_from_tiles, write_image
     from mmzoom.raw.synthetic import load_photos, mosaic_from_rgb
 
     init_default_scope('mmagic')
@@ -82,8 +82,7 @@ def child(args) -> None:
     with torch.no_grad():
         if args.mode == 'stream':
             plan = plan_zoom(model, x, model.tile)
-            tiles = ((r.y0, r.x0, quantise(t[0].permute(1, 2, 0).float().cpu().numpy(), 16))
-                     for r, t in zoom_tiles(model, x, None, model.tile))
+            tiles = image_tiles(zoom_tiles(model, x, None, model.tile), 16)
             write_image(args.save, *plan.out_shape, 16, bands_from_tiles(tiles,
                                                                           plan.out_shape[1]))
         elif hasattr(model, 'infer'):  # SDAN: the editor's path, model.test_cfg.tile
