@@ -13,8 +13,9 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 import mmzoom  # noqa: E402,F401
 from mmzoom.utils.checkpoint import (CheckpointMismatch, check_checkpoint_matches,  # noqa: E402
                                      explain_load_error, is_weights_only_error, read_state_dict)
-from mmzoom.utils.cli import (CliError, OneLineParser, add_common_args, load_config,  # noqa: E402
-                              require_file, run_cli, setup_launcher)
+from mmzoom.utils.cli import (CliError, OneLineParser, add_common_args,  # noqa: E402
+                              finish_distributed, load_config, require_file, run_cli,
+                              setup_launcher)
 
 
 def parse_args(argv: Optional[List[str]]):
@@ -62,6 +63,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         metrics = {key[len('test/'):]: buf.current()
                    for key, buf in runner.message_hub.log_scalars.items()
                    if key.startswith('test/') and key not in timers}
+    finish_distributed()
     if args.out:
         import json
         with open(args.out, 'w') as f:

@@ -12,8 +12,9 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 
 import mmzoom  # noqa: E402,F401  (first: registers modules, patches numpy, allow-lists ckpt classes)
 from mmzoom.utils.checkpoint import explain_load_error, is_weights_only_error  # noqa: E402
-from mmzoom.utils.cli import (CliError, OneLineParser, add_common_args, load_config,  # noqa: E402
-                              require_file, run_cli, setup_launcher)
+from mmzoom.utils.cli import (CliError, OneLineParser, add_common_args,  # noqa: E402
+                              finish_distributed, load_config, require_file, run_cli,
+                              setup_launcher)
 
 
 def parse_args(argv: Optional[List[str]]):
@@ -54,6 +55,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         if is_weights_only_error(err):
             raise CliError(explain_load_error(cfg.load_from or cfg.work_dir, err)) from err
         raise
+    finish_distributed()
 
 
 if __name__ == '__main__':

@@ -90,6 +90,19 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
     cfg.model_wrapper_cfg = wrapper
 
 
+def finish_distributed() -> None:
+    """Let every rank finish, then tear the process group down before the interpreter exits.
+
+    Exiting with a live gloo group lets its threads outlive Python's shutdown; a rank then dies
+    with "terminate called without an active exception" (SIGABRT) after a run that succeeded,
+    and torchrun reports the job as failed.
+    """
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def run_cli(main, argv: Optional[List[str]] = None) -> None:
     """Call ``main(argv)`` and turn :class:`CliError` into a one-line message and exit code 2."""
     try:
