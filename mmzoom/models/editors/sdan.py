@@ -18,7 +18,7 @@ REF_MODES = ('self', 'oracle')
 
 #: Input pixels of a tile side unless ``test_cfg.tile`` says otherwise: 256 at 4x, 128 at 8x
 #: (the same 1024 px of output), about 1 GB of working memory for the full SDAN on CPU whatever
-#: the image (tools/analysis_tools/benchmark_inference.py), at 0.92-0.95x the whole-image
+#: the image (tools/analysis_tools/benchmark_inference.py), at 0.92-0.97x the whole-image
 #: speed; results are the whole-image run's (mmzoom.apis.sdan_tiling).
 DEFAULT_TILE_OUTPUT = 1024
 
