@@ -141,9 +141,9 @@ def zoom_tiles(model, inputs: Tensor, data_samples, tile: Optional[TileSpec],
         return
 
     def run(x: Tensor) -> Tensor:
-        if getattr(model, 'self_ensemble', False):
-            return model.ensemble(x, lambda t: model.forward_tensor(t, data_samples))
-        return model.forward_tensor(x, data_samples)
+        forward = lambda t: model.forward_tensor(t, data_samples)  # noqa: E731
+        # SISREditModel's self-ensemble (per tile); MMagic's own editors have none.
+        return model.ensembled(forward, x) if hasattr(model, 'ensembled') else forward(x)
 
     if tile is None:
         with torch.no_grad():

@@ -40,11 +40,11 @@ def local_tiles(fn: Callable[[Tensor], Tensor], inputs: Tensor, size: int, overl
 def local_tiled_forward(fn: Callable[[Tensor], Tensor], inputs: Tensor, size: int,
                         overlap: int, progress: bool = False) -> Tensor:
     """``fn(inputs)`` assembled from tiles in memory (see :func:`local_tiles`)."""
-    output = None
+    output, scale = None, None
     for core, part in local_tiles(fn, inputs, size, overlap, progress):
         if output is None:
-            n, c, h, w = part.shape
-            scale = w // core.width
-            output = part.new_empty(n, c, inputs.size(2) * scale, inputs.size(3) * scale)
-        core.scaled(output.size(-1) // inputs.size(-1)).take(output).copy_(part)
+            scale = part.size(-1) // core.width
+            output = part.new_empty(part.shape[:2] + (inputs.size(2) * scale,
+                                                      inputs.size(3) * scale))
+        core.scaled(scale).take(output).copy_(part)
     return output

@@ -89,3 +89,15 @@ def test_benchmark_prints_a_table_and_progress(capsys):
     assert [r.split('|')[1].strip() for r in rows] == ['rnan', 'rdn', 'edsr']
     assert re.search(r'\| rdn\s+\| cpu\s+\|.*\|\s+1\.00x \|', out), out
     assert len(re.findall(r'^\[(rnan|rdn|edsr) x4 \| cpu\] (warm-up|run) ', err, re.M)) == 9
+
+
+@pytest.mark.slow
+def test_benchmark_inference_reports_whole_tiled_and_streamed():
+    proc = run_tool(['tools/analysis_tools/benchmark_inference.py', '--sizes', '48x80',
+                     '--tile', '32'], timeout=300)
+    rows = [line for line in proc.stdout.splitlines() if line.startswith('| 80x48')]
+    assert [r.split('|')[2].strip() for r in rows[:3]] == ['whole', 'tiled', 'stream']
+    # Full SDAN with its attention awake: tiles of 32 px reproduce the whole run.
+    diff = float(re.search(r'\| ([0-9.e+-]+), PSNR', rows[1]).group(1))
+    assert diff <= 1e-4
+    assert 'extrapolated full frame 7952x5304' in proc.stdout

@@ -100,9 +100,13 @@ class SISREditModel(BaseEditModel):
                                        x, self.tile.size, self.tile.overlap)
 
         with torch.no_grad():
-            feats = self.ensemble(inputs, run) if self.self_ensemble else run(inputs)
+            feats = self.ensembled(run, inputs)
         feats = self.data_preprocessor.destruct(feats, data_samples)  # de-normalise, clamp
         if self.round_output:
             feats = feats.round()
         return DataSample(pred_img=feats.cpu())
 
+
+    def ensembled(self, fn, inputs: torch.Tensor) -> torch.Tensor:
+        """``fn(inputs)``, averaged over the 8 flips/transposes when ``self_ensemble`` is on."""
+        return self.ensemble(inputs, fn) if self.self_ensemble else fn(inputs)
