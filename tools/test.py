@@ -14,7 +14,7 @@ import mmzoom  # noqa: E402,F401
 from mmzoom.utils.checkpoint import (CheckpointMismatch, check_checkpoint_matches,  # noqa: E402
                                      explain_load_error, is_weights_only_error, read_state_dict)
 from mmzoom.utils.cli import (CliError, OneLineParser, add_common_args,  # noqa: E402
-                              finish_distributed, load_config, require_file, run_cli,
+                              data_error, finish_distributed, load_config, require_file, run_cli,
                               setup_launcher)
 
 
@@ -57,7 +57,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     except Exception as err:
         if is_weights_only_error(err):
             raise CliError(explain_load_error(args.checkpoint, err)) from err
-        raise
+        raise data_error(err) or err
     if metrics is None:  # MMagic's MultiTestLoop.run returns nothing; RuntimeInfoHook kept them
         timers = ('test/time', 'test/data_time')  # IterTimerHook's, not metrics
         metrics = {key[len('test/'):]: buf.current()

@@ -7,6 +7,7 @@ Layout (Zhang et al., CVPR 2019; :mod:`mmzoom.raw.srraw_tree`)::
 k = 1 is the longest focal length. A pair (HR k, LR l) trains the network to turn shot l (wide)
 into shot k (tele) cut to the same field of view.
 """
+import glob
 import os.path as osp
 import re
 import warnings
@@ -15,12 +16,14 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
-from mmagic.registry import DATASETS
+from mmagic.registry import DATASETS, TRANSFORMS
 from mmzoom.raw import (FocalLengthError, Problem, TformFile, find_sequences, map_with_progress,
                         read_focal_length, read_tform, read_wb, resolve_raw_ext, shot_paths)
 # check_dataset's per-file decoder (picklable, for worker processes); reused for check_files=
 # 'decode' so that the dataset and the checker tool judge a file the same way.
 from mmzoom.raw.srraw_tree import JPG_EXTENSIONS, TFORM_FILE, WB_FILE, check_file
+from .prepared_store import (PARTIAL_TAG, PROBLEMS_FILE, PreparedStoreError, from_json,
+                             check_compatible, describe, read_header, read_pair_meta)
 
 SCALES = (4, 8)
 INPUT_MODES = ('raw', 'rgb')
@@ -53,6 +56,14 @@ _FIX_HINT = ('Restore the files (tools/dataset_converters/srraw/check_dataset.py
 
 class SRRawDatasetError(ValueError):
     """The SR-RAW tree lacks or has damaged files that pairs need; the message lists them all."""
+
+
+def _step_name(step) -> str:
+    """Type name of a pipeline entry (a config dict or a transform object)."""
+    if isinstance(step, dict):
+        kind = step.get('type')
+        return kind if isinstance(kind, str) else getattr(kind, '__name__', str(kind))
+    return type(step).__name__
 
 
 def parse_exclude(entries: Iterable[str]) -> Set[Tuple[Optional[str], int, int]]:
@@ -148,6 +159,14 @@ class SRRawDataset(BaseDataset):
         check_files (str): ``'header'`` (default), ``'decode'`` or ``'none'`` (existence and
             side files only; focal lengths and sizes are still read from the JPG headers).
         workers (int): processes for ``check_files='decode'``. Default: 1.
+        prepared_root (str, optional): a store made by ``tools/dataset_converters/srraw/
+            prepare_pairs.py`` (:mod:`mmzoom.datasets.prepared_store`). The pairs are then read
+            from it, selected by the same ``pairs`` / ``exclude`` rules, and the pipeline's
+            loaders and ``SRRawFovAlign`` (whose output the store holds) are replaced by
+            :class:`~mmzoom.datasets.prepared_store.LoadPreparedPair`; the rest of the pipeline
+            runs as is, a crop reading only the tiles it covers. The store must have been made
+            for this ``scale`` and ``input_mode`` with the same loader and alignment settings
+            (checked here, before training). ``data_root`` is then not read. Default: None.
         **kwargs: MMEngine ``BaseDataset`` arguments (``test_mode``, ``indices``,
             ``lazy_init``, ``serialize_data``, ...).
     """
@@ -159,7 +178,7 @@ class SRRawDataset(BaseDataset):
                  pairs: Optional[Sequence[Sequence[int]]] = None,
                  exclude: Sequence[str] = KNOWN_BAD_SHOTS, raw_ext: str = 'auto',
                  skip_invalid: bool = False, check_files: str = 'header', workers: int = 1,
-                 **kwargs) -> None:
+                 prepared_root: Optional[str] = None, **kwargs) -> None:
         if scale not in SCALES:
             raise ValueError(f'scale must be one of {SCALES} (LR mosaic -> target), got {scale}')
         if input_mode not in INPUT_MODES:
@@ -185,7 +204,18 @@ class SRRawDataset(BaseDataset):
         self.skip_invalid = skip_invalid
         self.check_files = check_files
         self.workers = workers
-        super().__init__(data_root=data_root, pipeline=list(pipeline), **kwargs)
+        self.prepared_root = prepared_root
+        #: problems found while indexing (the pairs they concern are left out with skip_invalid)
+        self.problems: List[Problem] = []
+        pipeline = list(pipeline)
+        if prepared_root is not None:
+            self.store_header = read_header(prepared_root)
+            check_compatible(self.store_header, self.scale, self.input_mode, prepared_root,
+                             'point prepared_root at a store prepared with --scale '
+                             f'{self.scale} --input-mode {self.input_mode}, or remove it to read '
+                             'the RAW files')
+            pipeline = self._prepared_pipeline(pipeline)
+        super().__init__(data_root=data_root, pipeline=pipeline, **kwargs)
 
     # -- indexing -------------------------------------------------------------------------------
 
@@ -195,6 +225,8 @@ class SRRawDataset(BaseDataset):
                    for s, q, k in self.exclude)
 
     def load_data_list(self) -> List[dict]:
+        if self.prepared_root is not None:
+            return self._load_prepared()
         split_root = osp.join(self.data_root, self.split)
         if not osp.isdir(split_root):
             raise FileNotFoundError(f'SR-RAW split folder not found: {split_root}; expected '
@@ -228,6 +260,7 @@ class SRRawDataset(BaseDataset):
                           key=lambda p: (p.path, p.reason))
         where = (f'SR-RAW {self.split} split at {split_root} ({self.scale}x pairs '
                  f'{self.pairs}, {self.input_mode} input)')
+        self.problems = problems
         if problems:
             lines = '\n'.join(f'  {p}' for p in problems)
             dropped = len(candidates) - len(data_list)
@@ -244,6 +277,85 @@ class SRRawDataset(BaseDataset):
         print_log(f'SRRawDataset: {len(data_list)} pairs from {len(sequences)} sequences of '
                   f'{split_root} ({counts["short"]} skipped: 6-shot sequences; '
                   f'{counts["excluded"]} excluded)', logger='current')
+        return data_list
+
+    # -- the prepared store --------------------------------------------------------------------
+
+    def _prepared_pipeline(self, pipeline: List) -> List:
+        """``pipeline`` with its loaders and SRRawFovAlign replaced by LoadPreparedPair, after
+        checking that they are the steps the store was prepared with."""
+        names = [_step_name(step) for step in pipeline]
+        if 'SRRawFovAlign' not in names:
+            raise PreparedStoreError(
+                'prepared_root needs a pipeline that starts with the loaders and SRRawFovAlign '
+                f'(the steps the store holds the output of); got {names}')
+        head = pipeline[:names.index('SRRawFovAlign') + 1]
+        steps = [repr(TRANSFORMS.build(step) if isinstance(step, dict) else step)
+                 for step in head]
+        stored = self.store_header['steps']
+        if steps != stored:
+            differ = next((f'{a} (store) vs {b} (config)' for a, b in zip(stored, steps)
+                           if a != b), f'{stored} (store) vs {steps} (config)')
+            raise PreparedStoreError(
+                f'the store {self.prepared_root} was prepared with other loading/alignment '
+                f'steps than this {self.split} pipeline: {differ}; prepare it again with '
+                'prepare_pairs.py --config <this config>, or remove prepared_root')
+        rest = pipeline[len(head):]
+        lazy = 'PairedRawCrop' in [_step_name(step) for step in rest]
+        return [dict(type='LoadPreparedPair', lazy=lazy)] + rest
+
+    def _load_prepared(self) -> List[dict]:
+        root = self.prepared_root
+        split_info = self.store_header['splits'].get(self.split)
+        if split_info is None:
+            raise PreparedStoreError(
+                f'the store {root} has no {self.split!r} split (it has '
+                f'{sorted(self.store_header["splits"]) or "none"}); run prepare_pairs.py ... '
+                f'--splits {self.split}')
+        prepared = {tuple(p) for p in split_info['pairs']}
+        missing = [p for p in self.pairs if p not in prepared]
+        if missing:
+            raise PreparedStoreError(
+                f'the store {root} holds {self.split} pairs {sorted(prepared)}, not {missing}; '
+                'prepare them (prepare_pairs.py --pairs) or set pairs= to what the store holds')
+        split_root = osp.join(root, self.split)
+        data_list, problems, excluded = [], [], 0
+        for folder in sorted(glob.glob(osp.join(split_root, '*', '[0-9]*-[0-9]*'))):
+            if PARTIAL_TAG in osp.basename(folder):
+                continue
+            try:
+                meta = read_pair_meta(folder)
+                info = from_json(meta['info'])
+                hr, lr = int(info['hr_index']), int(info['lr_index'])
+            except (OSError, ValueError, KeyError) as err:
+                problems.append(Problem(folder, f'unreadable prepared pair ({err}); run '
+                                        'prepare_pairs.py again'))
+                continue
+            if (hr, lr) not in self.pairs:
+                continue
+            if self._excluded(osp.basename(osp.dirname(folder)), hr) or \
+                    self._excluded(osp.basename(osp.dirname(folder)), lr):
+                excluded += 1
+                continue
+            info.update(from_json(meta['results']))
+            info['prepared'] = dict(folder=folder, img=meta['img'], gt=meta['gt'],
+                                    img_shape=meta['img_shape'], gt_shape=meta['gt_shape'])
+            data_list.append(info)
+        where = f'prepared store {root}, {self.split} split ({describe(self.store_header)})'
+        self.problems = problems
+        if problems:
+            lines = '\n'.join(f'  {p}' for p in problems)
+            if not self.skip_invalid:
+                raise SRRawDatasetError(f'{where}: {len(problems)} problem(s):\n{lines}')
+            warnings.warn(f'{where}: skipping {len(problems)} pair(s):\n{lines}')
+        skipped = len(split_info.get('skipped', []))
+        note = (f'; {skipped} pair(s) were left out at preparation, see '
+                f'{osp.join(split_root, PROBLEMS_FILE)}' if skipped else '')
+        if not data_list:
+            raise SRRawDatasetError(f'{where}: no prepared pair matches pairs {self.pairs} '
+                                    f'({excluded} excluded){note}')
+        print_log(f'SRRawDataset: {len(data_list)} pairs from the {where} ({excluded} '
+                  f'excluded){note}', logger='current')
         return data_list
 
     def _decoded_files(self, info: dict) -> List[Tuple[str, str]]:

@@ -141,11 +141,15 @@ def pattern_after_transpose(pattern: str) -> str:
 
 
 def tile_cfa(values: Sequence[float], shape: Tuple[int, int],
-             dtype: Union[np.dtype, type] = np.float32) -> np.ndarray:
+             dtype: Union[np.dtype, type] = np.float32,
+             phase: Tuple[int, int] = (0, 0)) -> np.ndarray:
     """Per-pixel map of shape ``shape`` repeating a 2x2 tile given in row-major order.
 
-    Used for per-CFA-position levels, e.g. ``raw - tile_cfa(black, raw.shape)``.
+    Used for per-CFA-position levels, e.g. ``raw - tile_cfa(black, raw.shape)``. ``phase`` is
+    the (row, col) of the map's pixel (0, 0) in the frame the tile is given for (its parity is
+    what matters), for a window that does not start on the tile.
     """
     tile = np.asarray(values, dtype=dtype).reshape(2, 2)
+    tile = np.roll(tile, (-(int(phase[0]) % 2), -(int(phase[1]) % 2)), axis=(0, 1))
     h, w = shape
     return np.tile(tile, ((h + 1) // 2, (w + 1) // 2))[:h, :w]

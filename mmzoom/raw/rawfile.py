@@ -132,12 +132,31 @@ def read_raw(path: Union[str, os.PathLike], black_level: Optional[Sequence[float
     else:
         white = float(file_white)
 
-    black_map = tile_cfa(black.ravel(), stored.shape, dtype=np.float32)
-    mosaic = (stored.astype(np.float32) - black_map) / (np.float32(white) - black_map)
+    mosaic = normalise_counts(stored, black.ravel(), white)
     return RawImage(path=path, mosaic=mosaic, pattern=pattern,
                     black=tuple(float(b) for b in black.ravel()), white=white,
                     dtype=stored.dtype.name, bit_depth=int(np.ceil(np.log2(white + 1))),
                     levels_from_file=from_file)
+
+
+def normalise_counts(counts: np.ndarray, black: Sequence[float], white: float,
+                     phase: Tuple[int, int] = (0, 0)) -> np.ndarray:
+    """``(counts - black) / (white - black)`` in float32, black per 2x2 CFA position.
+
+    The one place the normalisation of :func:`read_raw` is written, so that a mosaic read back
+    from raw digital numbers (the prepared pair store) equals the decoded one to the bit.
+
+    Args:
+        counts: (H, W) raw digital numbers (any integer dtype).
+        black: black level of the 2x2 tile of the frame, row-major.
+        white: white level.
+        phase: (row, col) parity of ``counts[0, 0]`` in that frame.
+
+    Returns:
+        (H, W) float32 mosaic, not clipped.
+    """
+    black_map = tile_cfa(black, counts.shape, dtype=np.float32, phase=phase)
+    return (counts.astype(np.float32) - black_map) / (np.float32(white) - black_map)
 
 
 def probe_raw(path: Union[str, os.PathLike]) -> Tuple[Tuple[int, int], str]:

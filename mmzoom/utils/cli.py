@@ -103,6 +103,18 @@ def finish_distributed() -> None:
         dist.destroy_process_group()
 
 
+def data_error(err: BaseException) -> Optional[CliError]:
+    """A dataset's own user-facing error (a damaged SR-RAW tree, a prepared store made for
+    another scale or pipeline) as a :class:`CliError`, without the ``class `X` in module.py:``
+    prefix MMEngine's registry adds when it re-raises; None for any other error."""
+    import re
+
+    from mmzoom.datasets import PreparedStoreError, SRRawDatasetError
+    if not isinstance(err, (PreparedStoreError, SRRawDatasetError)):
+        return None
+    return CliError(re.sub(r'^class `\w+` in [\w./]+\.py: ', '', str(err)))
+
+
 def run_cli(main, argv: Optional[List[str]] = None) -> None:
     """Call ``main(argv)`` and turn :class:`CliError` into a one-line message and exit code 2."""
     try:
