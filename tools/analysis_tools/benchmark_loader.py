@@ -197,8 +197,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     print('| loader | workers | samples/s | first sample (s) | peak RSS main / worker (GB) |')
     print('|---|---|---|---|---|')
     for row in rows:
+        worker = f'{row["peak_worker"] / 2**30:.2f}' if row['workers'] else '-'
         print(f'| {row["mode"]} | {row["workers"]} | {row["rate"]:.2f} | {row["first_s"]:.1f} | '
-              f'{row["peak_main"] / 2**30:.2f} / {row["peak_worker"] / 2**30:.2f} |')
+              f'{row["peak_main"] / 2**30:.2f} / {worker} |')
     for workers in args.workers:
         by = {r['mode']: r['rate'] for r in rows if r['workers'] == workers}
         print(f'store / raw at {workers} workers: {by["store"] / by["raw"]:.0f}x')
