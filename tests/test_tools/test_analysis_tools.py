@@ -101,3 +101,18 @@ def test_benchmark_inference_reports_whole_tiled_and_streamed():
     diff = float(re.search(r'\| ([0-9.e+-]+), PSNR', rows[1]).group(1))
     assert diff <= 1e-4
     assert 'extrapolated full frame 7952x5304' in proc.stdout
+
+
+@pytest.mark.slow
+def test_benchmark_loader_compares_the_raw_path_and_the_store(tmp_path):
+    from mmzoom.raw.synthetic import make_demo_srraw
+    tree = str(tmp_path / 'srraw')
+    make_demo_srraw(tree, size=(1600, 2400), train_sequences=1, test_sequences=0)
+    proc = run_tool(['tools/analysis_tools/benchmark_loader.py', tree, str(tmp_path / 'store'),
+                     '--workers', '0', '--raw-samples', '2', '--store-samples', '20'],
+                    timeout=300)
+    rates = {m: float(r) for m, r in re.findall(r'^\| (raw|store) \| 0 \| ([0-9.]+) \|',
+                                                 proc.stdout, re.M)}
+    assert set(rates) == {'raw', 'store'} and rates['store'] > rates['raw'] > 0, proc.stdout
+    assert 'patch: input [1, 144, 144], target [3, 576, 576]' in proc.stdout
+    assert re.search(r'--hr-bits 8: .* GB train', proc.stdout)

@@ -167,7 +167,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not osp.isfile(osp.join(args.store, 'store.json')):
         cmd = [sys.executable, osp.join(ROOT, 'tools', 'dataset_converters', 'srraw',
                                         'prepare_pairs.py'), args.root, args.store,
-               '--no-progress', '--config', args.config]
+               '--no-progress', '--config', args.config, '--splits'] + [
+                   split for split in ('train', 'test') if osp.isdir(osp.join(args.root, split))]
         print('preparing the store:', ' '.join(cmd), flush=True)
         start = time.perf_counter()
         done = subprocess.run(cmd, capture_output=True, text=True)
