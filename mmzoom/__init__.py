@@ -3,12 +3,13 @@
 Importing this package registers its models, datasets, transforms and metrics in MMagic's
 registries; configs load it with ``custom_imports = dict(imports=['mmzoom'])``.
 """
-from .utils.compat import (patch_numpy_for_mmagic, silence_pkg_resources_warning,
-                           silence_third_party_warnings)
+from .utils.compat import (patch_numpy_for_mmagic, quiet_mmengine_logs,
+                           silence_pkg_resources_warning, silence_third_party_warnings)
 
 patch_numpy_for_mmagic()  # before any mmagic import below
 silence_pkg_resources_warning()
 silence_third_party_warnings()
+quiet_mmengine_logs()
 
 from .utils.checkpoint import register_safe_globals  # noqa: E402
 

@@ -14,7 +14,7 @@ import mmzoom  # noqa: E402,F401
 from mmzoom.utils.checkpoint import (CheckpointMismatch, check_checkpoint_matches,  # noqa: E402
                                      explain_load_error, is_weights_only_error, read_state_dict)
 from mmzoom.utils.cli import (CliError, OneLineParser, add_common_args,  # noqa: E402
-                              data_error, finish_distributed, load_config, require_file, run_cli,
+                              finish_distributed, user_error, load_config, require_file, run_cli,
                               setup_launcher)
 
 
@@ -25,8 +25,34 @@ def parse_args(argv: Optional[List[str]]):
     parser.add_argument('--out', help='also dump the metrics to this JSON file')
     parser.add_argument('--allow-partial', action='store_true',
                         help='load a checkpoint that does not match the model (matching keys only)')
+    parser.add_argument('--no-lpips', action='store_true',
+                        help='evaluate without the LPIPS metrics (they need torchvision\'s '
+                        'backbone weights, which cannot be downloaded offline); the other '
+                        'metrics keep their names and meaning')
     add_common_args(parser)
     return parser.parse_args(argv)
+
+
+def drop_metrics(cfg, key: str, unwanted) -> int:
+    """Remove the metrics for which ``unwanted(metric_cfg)`` holds from ``cfg[key]`` (an
+    Evaluator dict, a list of them as in MMagic's multi-set tests, or a list of metric dicts);
+    returns how many were removed."""
+    def prune(node):
+        if isinstance(node, dict) and 'metrics' in node:
+            kept = [m for m in node['metrics'] if not unwanted(m)]
+            removed = len(node['metrics']) - len(kept)
+            node['metrics'] = kept
+            return removed
+        if isinstance(node, (list, tuple)):
+            if node and all(isinstance(m, dict) and 'metrics' not in m for m in node):
+                kept = [m for m in node if not unwanted(m)]
+                removed = len(node) - len(kept)
+                node[:] = kept
+                return removed
+            return sum(prune(n) for n in node)
+        return 0
+
+    return prune(cfg.get(key))
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -42,6 +68,9 @@ def main(argv: Optional[List[str]] = None) -> None:
                 'val_dataloader', 'val_cfg', 'val_evaluator'):
         cfg[key] = None
     setup_launcher(cfg, args.launcher)
+    if args.no_lpips:
+        dropped = drop_metrics(cfg, 'test_evaluator', lambda m: 'LPIPS' in str(m.get('type')))
+        print(f'--no-lpips: left out {dropped} LPIPS metric(s)', flush=True)
 
     from mmengine.runner import Runner
     from mmzoom.apis import TileError
@@ -57,7 +86,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     except Exception as err:
         if is_weights_only_error(err):
             raise CliError(explain_load_error(args.checkpoint, err)) from err
-        raise data_error(err) or err
+        raise user_error(err) or err
     if metrics is None:  # MMagic's MultiTestLoop.run returns nothing; RuntimeInfoHook kept them
         timers = ('test/time', 'test/data_time')  # IterTimerHook's, not metrics
         metrics = {key[len('test/'):]: buf.current()

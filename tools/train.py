@@ -13,7 +13,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 import mmzoom  # noqa: E402,F401  (first: registers modules, patches numpy, allow-lists ckpt classes)
 from mmzoom.utils.checkpoint import explain_load_error, is_weights_only_error  # noqa: E402
 from mmzoom.utils.cli import (CliError, OneLineParser, add_common_args,  # noqa: E402
-                              data_error, finish_distributed, load_config, require_file, run_cli,
+                              finish_distributed, user_error, load_config, require_file, run_cli,
                               setup_launcher)
 
 
@@ -54,7 +54,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     except Exception as err:
         if is_weights_only_error(err):
             raise CliError(explain_load_error(cfg.load_from or cfg.work_dir, err)) from err
-        raise data_error(err) or err
+        raise user_error(err) or err
     finish_distributed()
 
 

@@ -66,8 +66,8 @@ test_dataloader = val_dataloader
 val_evaluator = dict(
     type='Evaluator',
     metrics=[
-        dict(type='PSNR', crop_border=scale, convert_to='Y'),
-        dict(type='SSIM', crop_border=scale, convert_to='Y'),
+        dict(type='PSNR', crop_border=scale, convert_to='Y', prefix='Set5'),
+        dict(type='SSIM', crop_border=scale, convert_to='Y', prefix='Set5'),
     ])
 test_evaluator = val_evaluator
 

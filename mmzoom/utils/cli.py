@@ -103,16 +103,28 @@ def finish_distributed() -> None:
         dist.destroy_process_group()
 
 
-def data_error(err: BaseException) -> Optional[CliError]:
-    """A dataset's own user-facing error (a damaged SR-RAW tree, a prepared store made for
-    another scale or pipeline) as a :class:`CliError`, without the ``class `X` in module.py:``
-    prefix MMEngine's registry adds when it re-raises; None for any other error."""
+def user_error(err: BaseException) -> Optional[CliError]:
+    """An error about the user's data or set-up, raised inside MMEngine (dataset building, a
+    metric's weights, a RAW file decoded by a loader worker), as a :class:`CliError` holding its
+    own message; None for any other error (a bug, whose traceback must stay).
+
+    MMEngine's registry re-raises build errors as ``type(err)('class `X` in module.py: ...')``
+    and torch's DataLoader re-raises a worker's error with the worker's traceback in the
+    message; both wrappers are removed.
+    """
     import re
 
     from mmzoom.datasets import PreparedStoreError, SRRawDatasetError
-    if not isinstance(err, (PreparedStoreError, SRRawDatasetError)):
+    from mmzoom.evaluation.metrics.lpips import LPIPSWeightsMissing
+    from mmzoom.raw import RawReadError
+    if not isinstance(err, (PreparedStoreError, SRRawDatasetError, LPIPSWeightsMissing,
+                            RawReadError)):
         return None
-    return CliError(re.sub(r'^class `\w+` in [\w./]+\.py: ', '', str(err)))
+    msg = str(err)
+    if 'Original Traceback' in msg:  # a DataLoader worker's error: its last line is the message
+        msg = msg.strip().splitlines()[-1]
+        msg = re.sub(r'^[\w.]*(Error|Missing): ', '', msg)
+    return CliError(re.sub(r'^class `\w+` in [\w./]+\.py: ', '', msg))
 
 
 def run_cli(main, argv: Optional[List[str]] = None) -> None:

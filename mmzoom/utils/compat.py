@@ -2,6 +2,7 @@
 
 Each fix is applied once, by ``import mmzoom``, before anything imports mmagic.
 """
+import re
 import warnings
 
 import numpy as np
@@ -50,3 +51,56 @@ def silence_third_party_warnings() -> None:
     for category, module, message in _THIRD_PARTY_NOISE:
         warnings.filterwarnings('ignore', message=re.escape(message), category=category,
                                 module=module)
+
+
+#: MMEngine/MMagic log records (logger messages, not Python warnings) that every mmzoom run would
+#: print and that tell a user nothing they can act on: a regular expression matching the start of
+#: each message, and why.
+MMENGINE_LOG_NOISE = tuple(re.compile(pattern) for pattern in (
+    # MMEngine's own hooks still call the deprecated file API.
+    r'"FileClient" will be deprecated in future',
+    r'"HardDiskBackend" is the alias of "LocalBackend"',
+    # MMagic's data preprocessor on a 1-channel RAW mosaic: there is no channel order to convert.
+    r"Cannot convert inputs with 'single' channel order",
+    # MMagic's inferencer on an input without ground truth, which is what inference is.
+    r"Cannot find key 'gt_img' in data sample",
+    # MMagic's inferencer builds its collate function outside the mmagic scope; the fallback works.
+    r'Failed to search registry with scope "mmagic" in the "function" registry tree',
+    # MMEngine reads every string of a dataset's metainfo (MMagic's 'div2k', 'sisr', ...) as a
+    # possible file name first.
+    r'\S+ is not a meta file, simply parsed as meta information$',
+))
+
+
+class _DropLogNoise:
+    """logging filter dropping the records listed in :data:`MMENGINE_LOG_NOISE`."""
+
+    def filter(self, record) -> bool:
+        message = record.getMessage()
+        return not any(noise.match(message) for noise in MMENGINE_LOG_NOISE)
+
+
+_LOG_FILTER = _DropLogNoise()
+
+
+def quiet_mmengine_logs() -> None:
+    """Attach :class:`_DropLogNoise` to every MMEngine logger (the ones that exist and those
+    created later: the Runner makes its own), and hide the visualizer's warning about a backend
+    without ``save_dir``, which MMagic's inferencer triggers on every call. Other MMEngine
+    messages, warnings included, still show."""
+    from mmengine.logging import MMLogger
+
+    warnings.filterwarnings('ignore', message='Failed to add <class', category=UserWarning,
+                            module=r'mmengine\.visualization\.visualizer')
+    if not getattr(MMLogger, '_mmzoom_quiet', False):
+        original = MMLogger.__init__
+
+        def __init__(self, *args, **kwargs):
+            original(self, *args, **kwargs)
+            self.addFilter(_LOG_FILTER)
+
+        MMLogger.__init__ = __init__
+        MMLogger._mmzoom_quiet = True
+    for logger in list(MMLogger._instance_dict.values()):
+        if _LOG_FILTER not in logger.filters:
+            logger.addFilter(_LOG_FILTER)

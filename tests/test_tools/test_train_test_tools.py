@@ -69,9 +69,9 @@ def test_train_kill_resume_test_infer(demo_sisr_root, tmp_path):
     run_tool(['tools/test.py', DEMO_CONFIG, final_path, '--work-dir',
               work_dir, '--out', metrics_file] + _opts(demo_sisr_root))
     metrics = json.load(open(metrics_file))
-    assert set(metrics) == {'PSNR', 'SSIM'}, metrics
+    assert set(metrics) == {'Set5/PSNR', 'Set5/SSIM'}, metrics
     # A few iterations train nothing worth measuring: these are real, finite, in-range numbers.
-    assert 0 < metrics['PSNR'] < 100 and -1 <= metrics['SSIM'] <= 1
+    assert 0 < metrics['Set5/PSNR'] < 100 and -1 <= metrics['Set5/SSIM'] <= 1
 
     # tools/infer.py writes a 2x image through MMagic's inference API.
     lr_path = osp.join(demo_sisr_root, 'Set5', 'LRbicx2', 'coffee.png')

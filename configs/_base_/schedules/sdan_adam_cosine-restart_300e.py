@@ -18,9 +18,11 @@ val_cfg = dict(type='MultiValLoop')
 test_cfg = dict(type='MultiTestLoop')
 # The paper's batch of 8 was 8 GPUs x 1; tools/train.py --auto-scale-lr scales from it.
 auto_scale_lr = dict(enable=False, base_batch_size=8)
+# save_best='auto' follows the first validation metric, the SR-RAW PSNR, under whatever name its
+# protocol gives it (the name carries the border and the crop, which users scale down for small
+# images; a fixed name would break the run at its first validation).
 default_hooks = dict(
-    checkpoint=dict(by_epoch=True, interval=20, max_keep_ckpts=5,
-                    save_best='SRRAW-val-centre1024/PSNR_rgb_wb_b32',
+    checkpoint=dict(by_epoch=True, interval=20, max_keep_ckpts=5, save_best='auto',
                     rule='greater'),
     logger=dict(interval=50))
 log_processor = dict(by_epoch=True, window_size=50)

@@ -13,6 +13,11 @@ from mmagic.registry import METRICS
 _CHANNEL_ORDERS = ('RGB', 'BGR')
 
 
+class LPIPSWeightsMissing(FileNotFoundError):
+    """The backbone weights of LPIPS are not in torchvision's cache (the message names the file,
+    the folder and the way to evaluate without LPIPS)."""
+
+
 def backbone_weights_file(net: str = 'alex') -> str:
     """Where torchvision looks for the ImageNet weights of an LPIPS backbone:
     ``$TORCH_HOME/hub/checkpoints/<file>`` (e.g. ``alexnet-owt-7be5be79.pth``)."""
@@ -45,14 +50,14 @@ def build_lpips_net(net: str = 'alex', version: str = '0.1',
     if not pnet_rand:
         path = backbone_weights_file(net)
         if not osp.isfile(path):
-            raise FileNotFoundError(
+            raise LPIPSWeightsMissing(
                 f'LPIPS ({net}, v{version}) needs the torchvision ImageNet weights file '
                 f'{osp.basename(path)} in {osp.dirname(path)}/ (that is $TORCH_HOME/hub/'
                 f'checkpoints/, TORCH_HOME={os.environ.get("TORCH_HOME", "<unset>")}); nothing '
                 'is downloaded at run time. Copy the file there from '
                 f'https://download.pytorch.org/models/{osp.basename(path)} (or from '
                 f'another machine\'s cache), or set TORCH_HOME to a folder whose '
-                'hub/checkpoints/ holds it.')
+                'hub/checkpoints/ holds it; tools/test.py --no-lpips evaluates without LPIPS.')
     with warnings.catch_warnings():
         # lpips calls torchvision with the deprecated pretrained= argument.
         warnings.simplefilter('ignore', UserWarning)
