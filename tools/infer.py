@@ -123,13 +123,82 @@ def region_of_interest(args, height: int, width: int, grid: int) -> Optional[Tup
     return y, x, h, w
 
 
+RAW_CONFIG = 'configs/sdan/sdan_x4c64b16-raw_1xb8-300e_srraw.py'
+RGB_CONFIG = 'configs/sdan/sdan_x4c64b16-rgb_1xb8-300e_srraw.py'
+
+
+def check_input_kind(src: str, in_channels: Optional[int], config: str) -> None:
+    """One line, before decoding, when the file is not what the config's model takes (a photo
+    given to a RAW model, a RAW file given to an RGB model); a warning for an image the
+    pipeline will convert (16-bit or greyscale PNG read as 8-bit RGB)."""
+    from mmzoom.raw import diagnose_raw_file
+    try:
+        with open(src, 'rb') as f:
+            head = f.read(32)
+    except OSError as err:
+        raise CliError(f'cannot read {src}: {err.strerror}') from err
+    if not head:
+        raise CliError(f'{src} is empty (0 bytes)')
+    image_kind = next((kind for signature, kind in (
+        (b'\xff\xd8\xff', 'a JPEG image'), (b'\x89PNG\r\n\x1a\n', 'a PNG image'),
+        (b'BM', 'a BMP image')) if head.startswith(signature)), None)
+    is_raw_name = src.lower().endswith(RAW_EXTS)
+    if in_channels == 1 and (image_kind or not is_raw_name):
+        what = image_kind or 'not a camera RAW file'
+        if is_raw_name:
+            what = diagnose_raw_file(src).replace('is ', '', 1)
+        raise CliError(f'{src} is {what}, but {config} zooms camera RAW files (a 1-channel '
+                       'Bayer mosaic); zoom photos with an RGB-input config, e.g. '
+                       f'{RGB_CONFIG}, and its checkpoint')
+    if in_channels == 3 and is_raw_name:
+        raise CliError(f'{src} is a camera RAW file, but {config} takes RGB images; zoom RAW '
+                       f'files with a RAW-input SDAN config, e.g. {RAW_CONFIG}, and its '
+                       'checkpoint, or develop the file to RGB first')
+    if image_kind == 'a PNG image' and len(head) >= 26:
+        bits, colour = head[24], head[25]
+        if bits == 16 or colour in (0, 4):
+            kind = f'{bits}-bit {"greyscale" if colour in (0, 4) else "colour"} PNG'
+            note = ' (the grey channel copied to R, G and B)' if colour in (0, 4) else ''
+            print(f'warning: {src} is a {kind}; the config\'s pipeline reads it as 8-bit '
+                  f'RGB{note}, so the output is that of the 8-bit image', file=sys.stderr,
+                  flush=True)
+
+
+def input_channels(model) -> Optional[int]:
+    """Channels of the model's input: its generator's ``in_channels`` or first convolution's."""
+    import torch
+    gen = getattr(model, 'generator', model)
+    if getattr(gen, 'in_channels', None):
+        return int(gen.in_channels)
+    first = getattr(gen, 'conv_first', None)
+    if not isinstance(first, torch.nn.Conv2d):
+        first = next((m for m in gen.modules() if isinstance(m, torch.nn.Conv2d)), None)
+    return first.in_channels if first is not None else None
+
+
+def trim_note(data_samples, inputs) -> str:
+    """'' or how many mosaic rows/columns the loader dropped (CFA phase, even sides)."""
+    frame = data_samples.metainfo.get('img_frame_shape')
+    if frame is None or inputs.shape[1] != 1:
+        frame = None
+    if frame is None:
+        return ''
+    frame = tuple(int(v) for v in (frame[0] if isinstance(frame[0], (list, tuple)) else frame))
+    h, w = inputs.shape[-2:]
+    if (h, w) == frame:
+        return ''
+    return (f'; mosaic {frame[1]}x{frame[0]} trimmed by {frame[1] - w} column(s) and '
+            f'{frame[0] - h} row(s) to the RGGB phase and even sides')
+
+
 def load_input(inferencer, src: str, ref: Optional[str]):
     """The normalised batch of one file: (inputs (1, C, H, W), data_samples)."""
     try:
         data = inferencer.preprocess(img=src, ref=ref)
     except Exception as err:  # decoding errors of rawpy/OpenCV/our loaders
         text = str(err).strip().splitlines()
-        raise CliError(f'cannot read {src}: {text[-1] if text else type(err).__name__}') from err
+        last = text[-1] if text else type(err).__name__
+        raise CliError(last if last.startswith(src) else f'cannot read {src}: {last}') from err
     batch = inferencer.model.data_preprocessor(data)
     return batch['inputs'], batch['data_samples']
 
@@ -150,7 +219,9 @@ def zoom_file(inferencer, src: str, dst: str, args, tile) -> None:
     from mmzoom.apis.writers import OutputError, bands_from_tiles, check_output, write_image
 
     model = inferencer.model
+    check_input_kind(src, input_channels(model), args.config)
     inputs, data_samples = load_input(inferencer, src, args.ref)
+    trimmed = trim_note(data_samples, inputs)
     is_raw = src.lower().endswith(RAW_EXTS)
     mosaic = inputs.shape[1] == 1
     roi = region_of_interest(args, *inputs.shape[-2:], grid=2 if mosaic else 1)
@@ -172,7 +243,7 @@ def zoom_file(inferencer, src: str, dst: str, args, tile) -> None:
     wb = ''
     if factors is not None:
         wb = f'; white balance {gains[0]:.3f} {gains[1]:.3f} {gains[3]:.3f} (R G B) re-applied'
-    print(f'{src}: {plan.describe()}{wb}', flush=True)
+    print(f'{src}: {plan.describe()}{trimmed}{wb}', flush=True)
     # MMagic's destruct returns BGR when the pipeline declared the input's channel order
     # (LoadImageFromFile); mmzoom's SR-RAW loaders keep RGB and declare none.
     bgr = 'img_channel_order' in data_samples.metainfo
@@ -189,6 +260,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     if args.ref:
         require_file(args.ref, 'reference image')
     jobs = plan_jobs(args)
+    if args.allow_partial:
+        cfg.model.allow_partial_load = True
     if args.tile is not None:
         cfg.model.setdefault('test_cfg', {})
         cfg.model.test_cfg['tile'] = args.tile or None
@@ -201,7 +274,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         if not args.allow_partial:
             check_checkpoint_matches(inferencer.model, args.checkpoint)
     except (TileError, CheckpointMismatch) as err:
-        raise CliError(str(err)) from err
+        raise CliError(f'{args.checkpoint}: {err}' if str(err).startswith('the checkpoint')
+                       else str(err)) from err
     except Exception as err:
         if is_weights_only_error(err):
             raise CliError(explain_load_error(args.checkpoint, err)) from err

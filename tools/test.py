@@ -59,6 +59,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     cfg = load_config(args.config, args.cfg_options, args.work_dir)
     cfg.load_from = require_file(args.checkpoint, 'checkpoint')
+    if args.allow_partial:
+        cfg.model.allow_partial_load = True
     if cfg.get('test_dataloader') is None:
         raise CliError(f'{args.config} defines no test_dataloader')
     # Testing needs no training or validation parts: without them MMEngine would still build
@@ -82,11 +84,12 @@ def main(argv: Optional[List[str]] = None) -> None:
             check_checkpoint_matches(model, args.checkpoint)
         metrics = runner.test()
     except (TileError, CheckpointMismatch) as err:
-        raise CliError(str(err)) from err
+        raise CliError(f'{args.checkpoint}: {err}' if str(err).startswith('the checkpoint')
+                       else str(err)) from err
     except Exception as err:
         if is_weights_only_error(err):
             raise CliError(explain_load_error(args.checkpoint, err)) from err
-        raise user_error(err) or err
+        raise user_error(err, cfg) or err
     if metrics is None:  # MMagic's MultiTestLoop.run returns nothing; RuntimeInfoHook kept them
         timers = ('test/time', 'test/data_time')  # IterTimerHook's, not metrics
         metrics = {key[len('test/'):]: buf.current()

@@ -7,7 +7,7 @@ scale = 2
 data_root = 'data/demo'
 
 model = dict(
-    type='BaseEditModel',
+    type='SISREditModel',
     generator=dict(
         type='RNANNet',
         in_channels=3,
@@ -20,7 +20,7 @@ model = dict(
         upscale_factor=scale),
     pixel_loss=dict(type='L1Loss', loss_weight=1.0, reduction='mean'),
     train_cfg=dict(),
-    test_cfg=dict(),
+    test_cfg=dict(self_ensemble=False, round_output=True),
     data_preprocessor=dict(type='DataPreprocessor', mean=[0., 0., 0.], std=[255., 255., 255.]))
 
 load = dict(type='LoadImageFromFile', color_type='color', channel_order='rgb',

@@ -17,7 +17,8 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
 from mmagic.registry import DATASETS, TRANSFORMS
-from mmzoom.raw import (FocalLengthError, Problem, TformFile, find_sequences, map_with_progress,
+from mmzoom.raw import (FocalLengthError, Problem, TformFile, diagnose_raw_file, find_sequences,
+                        map_with_progress,
                         read_focal_length, read_tform, read_wb, resolve_raw_ext, shot_paths)
 # check_dataset's per-file decoder (picklable, for worker processes); reused for check_files=
 # 'decode' so that the dataset and the checker tool judge a file the same way.
@@ -108,7 +109,7 @@ def _raw_header(path: str) -> Optional[Problem]:
         raw.open_file(path)
     except rawpy.LibRawError as err:
         msg = err.args[0].decode() if err.args and isinstance(err.args[0], bytes) else str(err)
-        return Problem(path, f'undecodable RAW file ({msg})')
+        return Problem(path, f'undecodable RAW file: the file {diagnose_raw_file(path, msg)}')
     finally:
         raw.close()
     return None
@@ -370,6 +371,10 @@ class SRRawDataset(BaseDataset):
         raws = shot_paths(seq_dir, raw_ext)
         shots = set(jpgs) | set(raws)
         last = max(shots) if shots else 0
+        if not shots:  # one line for the folder, not one per missing file of every pair
+            return [(dict(img_path=None, gt_path=None),
+                     [Problem(seq_dir, f'empty sequence folder (no JPG or .{raw_ext} shot); remove '
+                              'it or restore its files')])]
         out = []
         for hr, lr in self.pairs:
             if self._excluded(seq, hr) or self._excluded(seq, lr):

@@ -35,6 +35,37 @@ class RawReadError(ValueError):
     """A RAW file exists but cannot be decoded as a Bayer mosaic. The message names the file."""
 
 
+#: File signatures of what is often mistaken for a RAW file.
+_IMAGE_SIGNATURES = ((b'\xff\xd8\xff', 'a JPEG image'), (b'\x89PNG\r\n\x1a\n', 'a PNG image'),
+                     (b'BM', 'a BMP image'), (b'GIF8', 'a GIF image'))
+_TIFF_SIGNATURES = (b'II*\x00', b'MM\x00*')  # DNG, ARW, NEF ... are TIFF-based
+_RAW_FIX = ('download it again or remove the shot (tools/dataset_converters/srraw/'
+            'check_dataset.py lists all such files)')
+
+
+def diagnose_raw_file(path: str, libraw_error: str = '') -> str:
+    """What is wrong with a file LibRaw refused, in words: ``'is empty (0 bytes)'``, ``'is a
+    JPEG image, not a RAW file'``, ``'is a text file, not a RAW file'``, ``'is truncated or
+    damaged (...)'``; from its size and first bytes."""
+    try:
+        size = osp.getsize(path)
+        with open(path, 'rb') as f:
+            head = f.read(64)
+    except OSError as err:
+        return f'cannot be read ({err.strerror})'
+    if size == 0:
+        return 'is empty (0 bytes)'
+    for signature, kind in _IMAGE_SIGNATURES:
+        if head.startswith(signature):
+            return f'is {kind}, not a RAW file'
+    if head.startswith(_TIFF_SIGNATURES):
+        return (f'is truncated or damaged: it starts like a RAW file but LibRaw cannot read its '
+                f'image data ({libraw_error}, {size} bytes)')
+    if all(32 <= b < 127 or b in (9, 10, 13) for b in head):
+        return 'is a text file, not a RAW file'
+    return f'is not a RAW file LibRaw can read ({libraw_error})'
+
+
 @dataclass
 class RawImage:
     """A decoded Bayer RAW frame.
@@ -102,10 +133,7 @@ def read_raw(path: Union[str, os.PathLike], black_level: Optional[Sequence[float
             file_white = raw.white_level
     except rawpy.LibRawError as err:
         msg = err.args[0].decode() if err.args and isinstance(err.args[0], bytes) else str(err)
-        raise RawReadError(f'cannot decode RAW file {path}: {msg} ({type(err).__name__}). The file '
-                           'is corrupt, truncated or not a RAW image: download it again or '
-                           'remove the shot (tools/dataset_converters/srraw/check_dataset.py '
-                           'lists all such files)') from err
+        raise RawReadError(f'{path} {diagnose_raw_file(path, msg)}; {_RAW_FIX}') from err
     try:
         pattern = pattern_from_rawpy(colours, color_desc)
     except ValueError as err:
@@ -176,7 +204,7 @@ def probe_raw(path: Union[str, os.PathLike]) -> Tuple[Tuple[int, int], str]:
             return stored.shape, pattern
     except rawpy.LibRawError as err:
         msg = err.args[0].decode() if err.args and isinstance(err.args[0], bytes) else str(err)
-        raise RawReadError(f'cannot decode RAW file {path}: {msg} ({type(err).__name__})') from err
+        raise RawReadError(f'{path} {diagnose_raw_file(path, msg)}; {_RAW_FIX}') from err
     except ValueError as err:
         if isinstance(err, RawReadError):
             raise

@@ -165,6 +165,12 @@ def _check_jpg(path: str) -> Optional[str]:
     return None
 
 
+def _what(message: str, path: str) -> str:
+    """``'<path> is X; fix'`` -> ``'the file is X'`` for a Problem's reason."""
+    return 'the file ' + message[len(path):].split('; ')[0].strip() if message.startswith(path) \
+        else message
+
+
 def _check_raw(path: str) -> Optional[str]:
     from .rawfile import RawReadError, probe_raw
     if osp.getsize(path) == 0:
@@ -172,7 +178,7 @@ def _check_raw(path: str) -> Optional[str]:
     try:
         probe_raw(path)
     except RawReadError as err:
-        return f'undecodable RAW file ({str(err).split(": ", 1)[-1]})'
+        return f'undecodable RAW file: {_what(str(err), path)}'
     return None
 
 

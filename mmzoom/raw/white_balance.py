@@ -43,8 +43,8 @@ def compute_wb_gains(raw_path: Union[str, os.PathLike]) -> Tuple[float, float, f
             camera = raw.postprocess(use_camera_wb=True, **common)
             daylight = raw.postprocess(use_camera_wb=False, **common)
     except rawpy.LibRawError as err:
-        raise RawReadError(f'cannot decode RAW file {path}: {err}; the file is corrupt or not a '
-                           'RAW image') from err
+        from .rawfile import _RAW_FIX, diagnose_raw_file
+        raise RawReadError(f'{path} {diagnose_raw_file(path, str(err))}; {_RAW_FIX}') from err
     valid = (camera.max(axis=-1) < _SATURATED) & (daylight.max(axis=-1) < _SATURATED)
     if not valid.any():
         raise RawReadError(f'{path}: every pixel is saturated; white balance is undefined')

@@ -9,6 +9,7 @@ MMEngine checkpoint contains. A checkpoint holding anything else still fails, an
 :func:`explain_load_error` turns that failure into one readable line.
 """
 import pickle
+from typing import Optional
 
 import numpy as np
 import torch
@@ -106,21 +107,16 @@ def read_state_dict(path: str) -> dict:
     return state
 
 
-def check_checkpoint_matches(model: torch.nn.Module, path: str) -> None:
-    """Raise :class:`CheckpointMismatch` unless ``path`` holds weights for every parameter and
-    buffer of ``model`` with the right shapes, and nothing else.
-
-    MMEngine loads checkpoints non-strictly and only logs a warning, so a checkpoint of another
-    model (or of another config of the same model) would otherwise run and give wrong results.
-    """
-    state = read_state_dict(path)
+def mismatch_message(expected: dict, state: dict, source: str, fix: str) -> Optional[str]:
+    """None if ``state`` holds exactly the keys of ``expected`` with the same shapes, else one
+    line: how many keys are missing / unexpected / of another shape, an example, and which model
+    family each side looks like."""
     state = {k[len('module.'):] if k.startswith('module.') else k: v for k, v in state.items()}
-    expected = model.state_dict()
     missing = [k for k in expected if k not in state]
     unexpected = [k for k in state if k not in expected]
     shapes = [k for k in expected if k in state and state[k].shape != expected[k].shape]
     if not (missing or unexpected or shapes):
-        return
+        return None
     parts = [f'{len(v)} {what}' for v, what in ((missing, 'missing'),
                                                 (unexpected, 'unexpected'),
                                                 (shapes, 'of another shape')) if v]
@@ -131,8 +127,43 @@ def check_checkpoint_matches(model: torch.nn.Module, path: str) -> None:
                    f'{tuple(expected[k].shape)}')
     elif missing:
         example = f'; e.g. missing {missing[0]}'
-    raise CheckpointMismatch(
-        f'{path} does not match this config\'s model ({", ".join(parts)} of {len(expected)} keys'
-        f'{example}); it looks like {_describe(state)} checkpoint, the config builds '
-        f'{_describe(expected)} model. Use the config the checkpoint was trained with, or pass '
-        '--allow-partial to load the matching keys only')
+    return (f'{source} does not match this config\'s model ({", ".join(parts)} of '
+            f'{len(expected)} keys{example}); it looks like {_describe(state)} checkpoint, the '
+            f'config builds {_describe(expected)} model. Use the config the checkpoint was '
+            f'trained with, or {fix}')
+
+
+_TOOL_FIX = 'pass --allow-partial to load the matching keys only'
+
+
+def check_checkpoint_matches(model: torch.nn.Module, path: str) -> None:
+    """Raise :class:`CheckpointMismatch` unless ``path`` holds weights for every parameter and
+    buffer of ``model`` with the right shapes, and nothing else.
+
+    MMEngine loads checkpoints non-strictly and only logs a warning, so a checkpoint of another
+    model (or of another config of the same model) would otherwise run and give wrong results.
+    """
+    message = mismatch_message(model.state_dict(), read_state_dict(path), path, _TOOL_FIX)
+    if message:
+        raise CheckpointMismatch(message)
+
+
+def guard_checkpoint_loading(module: torch.nn.Module) -> None:
+    """Make every non-strict load of a whole checkpoint into ``module`` (MMEngine's
+    ``load_from``, ``tools/test.py``, MMagic's inferencers) refuse one that does not match,
+    with :func:`mismatch_message`'s line, unless ``module.allow_partial_load`` is True.
+
+    MMEngine's loader calls each module's ``_load_from_state_dict`` directly (not
+    ``load_state_dict``), so the check is a load-state-dict pre-hook of the top module; it acts
+    only on the whole model's dict (prefix ``''``), not when a submodule is loaded alone.
+    """
+    def hook(state_dict, prefix, *args) -> None:
+        if prefix or getattr(module, 'allow_partial_load', False):
+            return
+        message = mismatch_message(module.state_dict(), state_dict, 'the checkpoint',
+                                   'set model.allow_partial_load=True (the tools: '
+                                   '--allow-partial) to load the matching keys only')
+        if message:
+            raise CheckpointMismatch(message)
+
+    module._register_load_state_dict_pre_hook(hook)

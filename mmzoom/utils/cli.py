@@ -103,28 +103,43 @@ def finish_distributed() -> None:
         dist.destroy_process_group()
 
 
-def user_error(err: BaseException) -> Optional[CliError]:
+def user_error(err: BaseException, cfg=None) -> Optional[CliError]:
     """An error about the user's data or set-up, raised inside MMEngine (dataset building, a
     metric's weights, a RAW file decoded by a loader worker), as a :class:`CliError` holding its
     own message; None for any other error (a bug, whose traceback must stay).
 
     MMEngine's registry re-raises build errors as ``type(err)('class `X` in module.py: ...')``
     and torch's DataLoader re-raises a worker's error with the worker's traceback in the
-    message; both wrappers are removed.
+    message; both wrappers are removed. With ``cfg``, a patch larger than a pair's region names
+    the config keys of the patch sizes.
     """
     import re
 
     from mmzoom.datasets import PreparedStoreError, SRRawDatasetError
     from mmzoom.evaluation.metrics.lpips import LPIPSWeightsMissing
     from mmzoom.raw import RawReadError
-    if not isinstance(err, (PreparedStoreError, SRRawDatasetError, LPIPSWeightsMissing,
-                            RawReadError)):
-        return None
+    from mmzoom.datasets.transforms import PatchSizeError
+    from mmzoom.utils.checkpoint import CheckpointMismatch
+    known = (PreparedStoreError, SRRawDatasetError, LPIPSWeightsMissing, RawReadError,
+             CheckpointMismatch, PatchSizeError)
     msg = str(err)
+    worker = re.search(r'Caught (\w+) in DataLoader worker', msg)
+    if not isinstance(err, known) and not (worker and worker.group(1) in
+                                           {k.__name__ for k in known}):
+        return None
     if 'Original Traceback' in msg:  # a DataLoader worker's error: its last line is the message
         msg = msg.strip().splitlines()[-1]
         msg = re.sub(r'^[\w.]*(Error|Missing): ', '', msg)
-    return CliError(re.sub(r'^class `\w+` in [\w./]+\.py: ', '', msg))
+    msg = re.sub(r'^class `\w+` in [\w./]+\.py: ', '', msg)
+    if 'aligned LR region of' in msg and cfg is not None:
+        keys = [f'{loader}.dataset.pipeline.{i}.gt_patch_size'
+                for loader in ('train_dataloader', 'val_dataloader')
+                for i, step in enumerate((cfg.get(loader) or {}).get('dataset', {})
+                                         .get('pipeline', []))
+                if isinstance(step, dict) and step.get('type') == 'PairedRawCrop']
+        if keys:
+            msg += f' (the config keys: {", ".join(keys)})'
+    return CliError(msg)
 
 
 def run_cli(main, argv: Optional[List[str]] = None) -> None:
@@ -132,5 +147,7 @@ def run_cli(main, argv: Optional[List[str]] = None) -> None:
     try:
         main(argv)
     except CliError as err:
+        if os.environ.get('MMZOOM_DEBUG'):  # the traceback, for a bug report
+            raise
         sys.stderr.write(f'error: {err}\n')
         sys.exit(2)

@@ -144,7 +144,7 @@ def test_truncated_raw_found_by_decode_check_or_when_loaded(tmp_path):
     ds = SRRawDataset(str(tmp_path), split='test', scale=4,
                       pipeline=[dict(type='LoadRawFromFile')])
     assert len(ds) == 1  # the header check cannot see a truncation...
-    with pytest.raises(ValueError, match=f'cannot decode RAW file {raw}'):
+    with pytest.raises(ValueError, match=f'{raw} is truncated or damaged'):
         ds[0]  # ...the loader names the file
     with pytest.raises(SRRawDatasetError, match=f'{raw}: undecodable RAW file'):
         SRRawDataset(str(tmp_path), split='test', scale=4, check_files='decode')

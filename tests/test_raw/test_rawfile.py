@@ -77,17 +77,28 @@ def test_probe_raw(tmp_path):
     assert probe_raw(path) == ((24, 30), 'BGGR')
 
 
-@pytest.mark.parametrize('content', [b'', b'not a raw file' * 100, 'truncated'])
-def test_corrupt_raw_errors_name_the_file(tmp_path, content):
+@pytest.mark.parametrize('content,what', [
+    (b'', 'is empty (0 bytes)'),
+    (b'not a raw file' * 100, 'is a text file, not a RAW file'),
+    ('jpeg', 'is a JPEG image, not a RAW file'),
+    ('png', 'is a PNG image, not a RAW file'),
+    ('truncated', 'is truncated or damaged'),
+    (b'\x00\x01\x02\x03' * 100, 'is not a RAW file LibRaw can read'),
+])
+def test_corrupt_raw_errors_name_the_file_and_what_is_wrong(tmp_path, content, what):
+    import cv2
     path = tmp_path / 'bad.dng'
     if content == 'truncated':
-        write_dng(path, random_mosaic((32, 32), 0, 4095), 'RGGB', 0, 4095)
-        content = path.read_bytes()[:-100]
+        write_dng(path, random_mosaic((256, 256), 0, 4095), 'RGGB', 0, 4095)
+        content = path.read_bytes()[:path.stat().st_size // 3]
+    elif content in ('jpeg', 'png'):
+        content = cv2.imencode(f'.{content[:3]}', np.zeros((32, 32, 3), np.uint8))[1].tobytes()
     path.write_bytes(content)
     for reader in (read_raw, probe_raw):
-        with pytest.raises(RawReadError, match='cannot decode RAW file') as info:
+        with pytest.raises(RawReadError) as info:
             reader(path)
-        assert str(path) in str(info.value)
+        assert str(info.value).startswith(f'{path} {what}'), str(info.value)
+        assert 'check_dataset.py' in str(info.value)
         assert isinstance(info.value, ValueError)
 
 

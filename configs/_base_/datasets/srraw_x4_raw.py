@@ -132,7 +132,12 @@ test_evaluator = dict(
 
 # tools/infer.py / MMagic's ImageSuperResolutionInferencer on a bare RAW file: no ground truth,
 # so the model must use its self reference (model.test_cfg.ref_mode='self', the default).
+# MMagic's inferencer writes pred_img as BGR (its visualize assumes MMagic's BGR predictions,
+# mmzoom's SR-RAW path is RGB end to end): pred_channel_order asks SDAN for BGR there. The frame
+# shape lets tools/infer.py say how many rows/columns the CFA phase and even sides cost.
 inference_pipeline = [
     dict(type='LoadRawFromFile', key='img'),
-    dict(type='PackInputs', keys=['img'], meta_keys=['cfa_pattern']),
+    dict(type='SetValues', dictionary=dict(pred_channel_order='BGR')),
+    dict(type='PackInputs', keys=['img'], meta_keys=['cfa_pattern', 'img_frame_shape',
+                                                     'img_origin', 'pred_channel_order']),
 ]

@@ -41,5 +41,6 @@ test_dataloader = dict(dataset=dict(input_mode='rgb', pipeline=test_pipeline))
 # stays in (the model was trained on white-balance-removed inputs: expect a colour shift).
 inference_pipeline = [
     dict(type='LoadSRRawJpg', key='img'),
-    dict(type='PackInputs', keys=['img']),
+    dict(type='SetValues', dictionary=dict(pred_channel_order='BGR')),  # see srraw_x4_raw.py
+    dict(type='PackInputs', keys=['img'], meta_keys=['pred_channel_order']),
 ]

@@ -16,6 +16,9 @@ param_scheduler = dict(
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=300, val_interval=20)
 val_cfg = dict(type='MultiValLoop')
 test_cfg = dict(type='MultiTestLoop')
+# DataLoader workers decode RAW files with LibRaw, whose OpenMP can deadlock in fork()-ed
+# processes (rawpy warns about it): start them with forkserver (MMagic's runtime forks).
+env_cfg = dict(mp_cfg=dict(mp_start_method='forkserver'))
 # The paper's batch of 8 was 8 GPUs x 1; tools/train.py --auto-scale-lr scales from it.
 auto_scale_lr = dict(enable=False, base_batch_size=8)
 # save_best='auto' follows the first validation metric, the SR-RAW PSNR, under whatever name its

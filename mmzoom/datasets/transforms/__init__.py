@@ -6,13 +6,13 @@ MMagic's PackInputs; see configs/_base_/datasets/srraw_x4_raw.py.
 """
 from .alignment import SRRawFovAlign, fov_frame_to_jpg, warp_region
 from .aug_shape import CfaSafeFlip
-from .crop import PairedRawCrop, grid_factor, truncated_normal_position
+from .crop import PairedRawCrop, PatchSizeError, grid_factor, truncated_normal_position
 from .loading import LoadRawFromFile, LoadSRRawJpg
 from .reference import MakeReference
 from .white_balance import RemoveWhiteBalance
 
 __all__ = [
-    'SRRawFovAlign', 'fov_frame_to_jpg', 'warp_region', 'CfaSafeFlip', 'PairedRawCrop',
+    'SRRawFovAlign', 'fov_frame_to_jpg', 'warp_region', 'CfaSafeFlip', 'PairedRawCrop', 'PatchSizeError',
     'grid_factor', 'truncated_normal_position', 'LoadRawFromFile', 'LoadSRRawJpg',
     'MakeReference', 'RemoveWhiteBalance'
 ]

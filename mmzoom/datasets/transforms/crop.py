@@ -9,6 +9,10 @@ from mmagic.registry import TRANSFORMS
 _POSITIONS = ('truncnorm', 'uniform', 'centre')
 
 
+class PatchSizeError(ValueError):
+    """A pair's aligned region is smaller than the patch; tools/train.py names the config key."""
+
+
 def grid_factor(results: dict, key: str, lr_key: str = 'img') -> int:
     """How many pixels of ``results[key]`` span one pixel of ``results[lr_key]`` per axis (1
     for the reference Y', ``scale`` for the target); ValueError if not a common integer."""
@@ -85,7 +89,7 @@ class PairedRawCrop(BaseTransform):
                              '4x and 8x')
         h, w = results['img'].shape[:2]
         if h < patch or w < patch:
-            raise ValueError(f'{results.get("img_path")}: aligned LR region of {h}x{w} px is '
+            raise PatchSizeError(f'{results.get("img_path")}: aligned LR region of {h}x{w} px is '
                              f'smaller than the {patch} px patch (HR {self.gt_patch_size}); lower '
                              'gt_patch_size or drop this pair')
         # Even offsets only: (free range // 2) tiles of 2x2, position as a fraction of it.

@@ -11,6 +11,7 @@ from mmagic.structures import DataSample
 from ...apis.sdan_tiling import (LocalReference, ReferenceFn, SDANTiler, TensorReference,
                                  sdan_tiled_forward)
 from ...apis.tiles import TileSpec, parse_tile_cfg
+from ...utils.checkpoint import guard_checkpoint_loading
 from ..backbones.sdan_net import SDANNet, SDANOutput
 from ..layers.demosaic import BilinearDemosaic
 
@@ -40,7 +41,10 @@ class SDAN(BaseEditModel):
     - ``'oracle'``: ``ref_img`` from the pipeline, i.e. made from the ground truth, as the public
       SDAN test code does. Such numbers use the answer to align; report them as oracle.
 
-    Predictions carry, besides ``pred_img``: ``pred_aligned_lr`` (X', 0..255 like pred_img),
+    ``pred_img`` is RGB, as every image of the SR-RAW pipeline, or BGR when the sample's metainfo
+    has ``pred_channel_order='BGR'`` (the configs' ``inference_pipeline`` sets it, because
+    MMagic's inferencers write ``pred_img`` as BGR). Predictions carry, besides ``pred_img``:
+    ``pred_aligned_lr`` (X', 0..255 like pred_img),
     ``pred_mask_lr``/``pred_mask_hr`` (0/1) and ``pred_offset`` ((dy, dx) at the input grid,
     (N, 2, h, w), or 18 channels for per-point DCN) for visualisation and analysis.
 
@@ -59,6 +63,10 @@ class SDAN(BaseEditModel):
         init_cfg (dict, optional): Initialisation config. Default: None.
         data_preprocessor (dict, optional): Must normalise ``ref_img`` too
             (``data_keys=['gt_img', 'ref_img']``). Default: None.
+        allow_partial_load (bool): load a checkpoint whose keys or shapes do not all match
+            (the matching keys only), e.g. x2 weights into a x4 model. Default: False: such a
+            checkpoint is refused in one line wherever it is loaded (``load_from``,
+            ``tools/test.py``, MMagic's inferencers; :func:`mmzoom.utils.guard_checkpoint_loading`).
 
     Shapes:
         inputs: (N, 1, h, w) RAW mosaic (canonical RGGB) or (N, 3, h, w) RGB;
@@ -72,10 +80,13 @@ class SDAN(BaseEditModel):
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
-                 data_preprocessor: Optional[dict] = None) -> None:
+                 data_preprocessor: Optional[dict] = None,
+                 allow_partial_load: bool = False) -> None:
         super().__init__(generator=generator, pixel_loss=pixel_loss, train_cfg=train_cfg,
                          test_cfg=test_cfg, init_cfg=init_cfg,
                          data_preprocessor=data_preprocessor)
+        self.allow_partial_load = allow_partial_load
+        guard_checkpoint_loading(self)
         self.align_loss = MODELS.build(align_loss) if align_loss else None
         test_cfg = test_cfg or {}
         self.ref_mode = test_cfg.get('ref_mode', 'self')
@@ -163,8 +174,13 @@ class SDAN(BaseEditModel):
         with torch.no_grad():
             out = self.infer(inputs, data_samples)
         destruct = self.data_preprocessor.destruct
+        pred = destruct(out.output, data_samples)
+        order = (data_samples.metainfo.get('pred_channel_order', 'RGB')
+                 if data_samples is not None else 'RGB')
+        if (order[0] if isinstance(order, (list, tuple)) else order) == 'BGR':
+            pred = pred.flip(1)  # MMagic's inferencers write pred_img as BGR (inference_pipeline)
         return DataSample(
-            pred_img=destruct(out.output, data_samples).cpu(),
+            pred_img=pred.cpu(),
             pred_aligned_lr=destruct(out.aligned_lr, data_samples).cpu(),
             pred_mask_lr=out.mask_lr.cpu(),
             pred_mask_hr=out.mask_hr.cpu(),

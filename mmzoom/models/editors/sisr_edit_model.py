@@ -10,6 +10,7 @@ from mmagic.structures import DataSample
 
 from ...apis.local_tiling import local_tiled_forward
 from ...apis.tiles import TileSpec, parse_tile_cfg
+from ...utils.checkpoint import guard_checkpoint_loading
 
 _TEST_KEYS = ('self_ensemble', 'round_output')
 
@@ -58,6 +59,10 @@ class SISREditModel(BaseEditModel):
             Default: None (no ensemble, rounded output).
         init_cfg (dict, optional): Initialisation config. Default: None.
         data_preprocessor (dict, optional): Config of the data preprocessor. Default: None.
+        allow_partial_load (bool): load a checkpoint whose keys or shapes do not all match
+            (the matching keys only), e.g. x2 weights into a x4 model. Default: False: such a
+            checkpoint is refused in one line wherever it is loaded (``load_from``,
+            ``tools/test.py``, MMagic's inferencers; :func:`mmzoom.utils.guard_checkpoint_loading`).
 
     Shapes (predict mode):
         inputs: (N, C, H, W), normalised as the data preprocessor does ->
@@ -70,9 +75,12 @@ class SISREditModel(BaseEditModel):
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
-                 data_preprocessor: Optional[dict] = None) -> None:
+                 data_preprocessor: Optional[dict] = None,
+                 allow_partial_load: bool = False) -> None:
         super().__init__(generator, pixel_loss, train_cfg=train_cfg, test_cfg=test_cfg,
                          init_cfg=init_cfg, data_preprocessor=data_preprocessor)
+        self.allow_partial_load = allow_partial_load
+        guard_checkpoint_loading(self)
         cfg = dict(test_cfg or {})
         for key in _TEST_KEYS:
             if key in cfg and not isinstance(cfg[key], bool):

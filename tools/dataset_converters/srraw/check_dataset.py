@@ -42,7 +42,26 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f'{len(problems)} problem(s) in {n_seq} sequence(s) under {args.root}')
         return 1
     print(f'OK: {n_seq} sequence(s) under {args.root}, no problem found')
+    short = _short_sequences(args.root, args.raw_ext)
+    if short:
+        print(f'note: {len(short)} sequence(s) stop at shot 6, as some SR-RAW sequences do '
+              f'({", ".join(short[:5])}{" ..." if len(short) > 5 else ""}); SRRawDataset skips '
+              'the pairs that need shot 7 there (4x training pair (3, 7))')
     return 0
+
+
+def _short_sequences(root: str, raw_ext: str) -> List[str]:
+    from mmzoom.datasets.srraw_dataset import SHORT_SEQUENCE_LAST_SHOT
+    from mmzoom.raw import find_sequences, resolve_raw_ext, shot_paths
+    from mmzoom.raw.srraw_tree import JPG_EXTENSIONS
+
+    ext = resolve_raw_ext(root, raw_ext)
+    out = []
+    for seq in find_sequences(root):
+        shots = set(shot_paths(seq, JPG_EXTENSIONS)) | set(shot_paths(seq, ext))
+        if shots and max(shots) == SHORT_SEQUENCE_LAST_SHOT:
+            out.append(osp.relpath(seq, root) if seq != root else osp.basename(seq))
+    return out
 
 
 if __name__ == '__main__':
