@@ -77,3 +77,39 @@ def test_test_refuses_a_checkpoint_of_another_model(ckpts, tmp_path):
     proc = run_tool(['tools/test.py', SDAN_RAW, ckpts['rnan'], '--work-dir', str(tmp_path)] +
                     SMALL, check=False)
     assert 'looks like an RNAN checkpoint' in one_error_line(proc)
+
+
+@pytest.mark.slow
+def test_train_refuses_a_load_from_of_another_model(ckpts, tmp_path):
+    demo = osp.join(ROOT, 'configs', 'sdan', 'sdan_x4c16b2-raw_1xb2-200i_demo.py')
+    proc = run_tool(['tools/train.py', demo, '--work-dir', str(tmp_path), '--cfg-options',
+                     f'load_from={ckpts["rnan"]}'], check=False)
+    line = one_error_line(proc)
+    assert line.startswith(f'error: load_from {ckpts["rnan"]} does not match') and \
+        'looks like an RNAN checkpoint' in line, line
+    proc = run_tool(['tools/train.py', demo, '--work-dir', str(tmp_path), '--cfg-options',
+                     f'load_from={ckpts["truncated"]}'], check=False)
+    assert 'truncated or corrupt' in one_error_line(proc)
+
+
+def test_the_mmagic_inferencer_refuses_a_checkpoint_of_another_model(ckpts):
+    from mmagic.apis.inferencers import ImageSuperResolutionInferencer
+    from mmzoom.utils import CheckpointMismatch
+    cfg = Config.fromfile(SDAN_RAW)
+    cfg.model.generator.update(mid_channels=16, num_blocks=1)
+    with pytest.raises(CheckpointMismatch, match='looks like an RNAN checkpoint.*'
+                       'allow_partial_load=True'):
+        ImageSuperResolutionInferencer(cfg, ckpts['rnan'], device='cpu')
+    ImageSuperResolutionInferencer(cfg, ckpts['raw'], device='cpu')  # the right one loads
+    cfg.model.allow_partial_load = True  # asked for: the matching keys load
+    model = ImageSuperResolutionInferencer(cfg, ckpts['rgb'], device='cpu').model
+    state = torch.load(ckpts['rgb'], weights_only=True)['state_dict']
+    torch.testing.assert_close(model.generator.body[0].conv1.weight,
+                               state['generator.body.0.conv1.weight'])
+
+
+def test_x2_initialised_configs_ask_for_partial_loading():
+    for scale in (3, 4):
+        cfg = Config.fromfile(osp.join(ROOT, 'configs', 'rnan',
+                                       f'rnan_x{scale}c64g20b10_1xb16-1000k-x2init_div2k.py'))
+        assert cfg.load_from and cfg.model.allow_partial_load is True
