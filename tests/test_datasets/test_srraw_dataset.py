@@ -148,3 +148,13 @@ def test_truncated_raw_found_by_decode_check_or_when_loaded(tmp_path):
         ds[0]  # ...the loader names the file
     with pytest.raises(SRRawDatasetError, match=f'{raw}: undecodable RAW file'):
         SRRawDataset(str(tmp_path), split='test', scale=4, check_files='decode')
+
+
+def test_an_empty_sequence_folder_is_one_problem(tmp_path):
+    make_tree(tmp_path, train=1, test=0, size=(64, 96))
+    (tmp_path / 'train' / '00009').mkdir()
+    with pytest.raises(SRRawDatasetError) as info:
+        SRRawDataset(str(tmp_path), split='train')
+    lines = [line for line in str(info.value).splitlines() if '00009' in line]
+    assert lines == [f'  {tmp_path / "train" / "00009"}: empty sequence folder (no JPG or .dng '
+                     'shot); remove it or restore its files']

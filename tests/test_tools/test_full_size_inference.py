@@ -4,7 +4,9 @@ in one line before any inference runs. MMagic's inferencer tiles through the edi
 import glob
 import os
 import os.path as osp
+import sys
 
+import cv2
 import numpy as np
 import pytest
 import tifffile
@@ -167,3 +169,23 @@ def test_folder_run_processes_every_readable_file_and_lists_the_broken(sdan_ckpt
     assert any('a_broken.dng' in e for e in errors) and any('c_empty.dng' in e for e in errors)
     assert '2 of 3 inputs failed' in errors[-1]
     assert 'wrote 1 of 3 images' in proc.stdout
+
+
+@pytest.mark.slow
+def test_the_readme_inferencer_writes_the_colours_infer_writes(sdan_ckpt, dng, tmp_path):
+    # README: import mmzoom first, then MMagic's task inferencer; its PNG must be the
+    # white-balance-free prediction in the right channel order (it once swapped R and B).
+    code = ('import mmzoom, sys\n'
+            'from mmengine.config import Config\n'
+            'from mmagic.apis.inferencers import ImageSuperResolutionInferencer\n'
+            'cfg = Config.fromfile(sys.argv[1])\n'
+            'cfg.model.generator.update(mid_channels=16, num_blocks=2)\n'
+            'ImageSuperResolutionInferencer(cfg, sys.argv[2], device="cpu")'
+            '(img=sys.argv[3], result_out_dir=sys.argv[4])\n')
+    api = str(tmp_path / 'api.png')
+    run_tool([sys.executable, '-c', code, CONFIG, sdan_ckpt, dng, api])
+    tool = str(tmp_path / 'tool.png')
+    infer(sdan_ckpt, dng, tool, '--no-wb')
+    a, b = cv2.imread(api).astype(int), cv2.imread(tool).astype(int)
+    assert a.shape == b.shape and np.abs(a - b).max() <= 1
+    assert np.abs(a - b[..., ::-1]).max() > 10  # the colours are not symmetric in R/B

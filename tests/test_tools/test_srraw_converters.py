@@ -168,3 +168,15 @@ def test_converters_in_worker_processes(bare_tree, tmp_path, capsys):
     out = capsys.readouterr().out
     assert f"{root / 'train' / '00001' / '00002.dng'}: undecodable RAW file" in out
     assert '1 problem(s)' in out
+
+
+def test_check_dataset_notes_six_shot_sequences(tmp_path, capsys):
+    root = tmp_path / 'tree'
+    make_demo_srraw(root, {'astronaut': data.astronaut()}, train_sequences=2, test_sequences=0,
+                    size=(64, 96))
+    for f in (root / 'train' / '00002').glob('00007.*'):
+        f.unlink()
+    tool = load_tool('check_dataset')
+    assert tool.main(['--root', str(root)]) == 0
+    out = capsys.readouterr().out
+    assert 'note: 1 sequence(s) stop at shot 6' in out and 'train/00002' in out
