@@ -5,4 +5,7 @@ _base_ = 'mmagic::_base_/default_runtime.py'
 
 custom_imports = dict(imports=['mmzoom'], allow_failed_imports=False)
 
-default_hooks = dict(checkpoint=dict(out_dir=None))
+# MMagic's base saves the best checkpoint by a metric named exactly 'PSNR', which any metric prefix
+# ('Set5/PSNR') or protocol name ('SRRAW-val-centre1024/PSNR_rgb_wb_b32') breaks after the first
+# validation: 'auto' follows the first validation metric, whatever its name.
+default_hooks = dict(checkpoint=dict(out_dir=None, save_best='auto'))
