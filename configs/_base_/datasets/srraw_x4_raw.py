@@ -37,7 +37,8 @@ train_pipeline = [
     dict(type='LoadSRRawJpg', key='gt'),
     dict(type='SRRawFovAlign', interpolation='bicubic'),
     # Before the crop: the flips trim 2 mosaic px per axis to keep RGGB, the crop then cuts
-    # exact 144 / 576 px patches.
+    # exact 144 / 576 px patches. The public code flips horizontally and vertically only (its
+    # transpose is a no-op); mmzoom also transposes (RGGB is kept), see CfaSafeFlip.
     dict(type='CfaSafeFlip', keys=['img', 'gt'], flip_ratio=0.5,
          directions=['horizontal', 'vertical', 'transpose']),
     dict(type='PairedRawCrop', gt_patch_size=576, position='truncnorm'),

@@ -19,7 +19,10 @@ test_cfg = dict(type='MultiTestLoop')
 # DataLoader workers decode RAW files with LibRaw, whose OpenMP can deadlock in fork()-ed
 # processes (rawpy warns about it): start them with forkserver (MMagic's runtime forks).
 env_cfg = dict(mp_cfg=dict(mp_start_method='forkserver'))
-# The paper's batch of 8 was 8 GPUs x 1; tools/train.py --auto-scale-lr scales from it.
+# The public code trains with batch 8 (REFERENCE.md); the paper used 8 GPUs but does not say
+# whether 8 was the batch per GPU or in all. These configs take 8 in all: one GPU at batch 8, or
+# 8 GPUs with train_dataloader.batch_size=1; tools/train.py --auto-scale-lr scales the learning
+# rate linearly from 8 for any other total.
 auto_scale_lr = dict(enable=False, base_batch_size=8)
 # save_best='auto' follows the first validation metric, the SR-RAW PSNR, under whatever name its
 # protocol gives it (the name carries the border and the crop, which users scale down for small

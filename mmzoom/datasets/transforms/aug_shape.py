@@ -21,7 +21,13 @@ def _take(arr: np.ndarray, axis: int, start: int, stop: int) -> np.ndarray:
 @TRANSFORMS.register_module()
 class CfaSafeFlip(BaseTransform):
     """Random horizontal/vertical flips and transposes of a mosaic and its target that keep the
-    CFA phase (SDAN, Table 2 row "++ Flip augment").
+    CFA phase (SDAN's training augmentation, Sec. 4.1).
+
+    Not Table 2's "++ Flip augment": that row is the flip-augmented *reference* of Sec. 3.2
+    (``SDANNet(flip_ref=True)``). The public training code flips horizontally and vertically
+    only (its transpose is a no-op: the result of ``img.transpose(1, 0, 2)`` is never
+    assigned); the SR-RAW configs also transpose, since a transpose keeps RGGB and doubles the
+    orientations seen. Set ``directions=['horizontal', 'vertical']`` for the public code's set.
 
     Flipping a mosaic of even width mirrors its CFA phase (RGGB -> GRBG); the public SDAN code
     flips anyway, so flipped samples present a different CFA to the network. Here, after a flip
