@@ -42,7 +42,8 @@ val_pipeline = [
     dict(type='PairedRawCrop', gt_patch_size=192, position='centre'),
     dict(type='RemoveWhiteBalance', keys=['gt']),
     dict(type='MakeReference', interpolation='bicubic'),
-    dict(type='PackInputs', keys=['img'], meta_keys=srraw_meta_keys),
+    dict(type='LRJpgReference'),
+    dict(type='PackInputs', keys=['img'], meta_keys=srraw_meta_keys, data_keys=['lr_ref']),
 ]
 
 train_dataloader = dict(

@@ -130,7 +130,9 @@ class SRRawDataset(BaseDataset):
       ``lr``; ``frame_shapes``: their JPG (H, W);
     - ``tforms``: the ``tform.txt`` warps (2x3) of ``hr`` and ``lr``;
     - ``wb_gains``: the HR shot's ``(gR, gG, gG, gB)`` from ``wb.txt`` (removed from the target,
-      re-applied at evaluation); ``img_wb_gains``: the LR shot's (RGB input).
+      re-applied at evaluation); ``img_wb_gains``: the LR shot's (RGB input, LR reference);
+    - ``lr_jpg_path`` (RAW input): the LR shot's camera JPG, for
+      :class:`~mmzoom.datasets.transforms.LRJpgReference`.
 
     No pixel is decoded while indexing; the checks cost one header read per file: missing shots
     and partners, 0-byte files, JPGs that do not parse or lack the EXIF focal length, RAW files
@@ -453,6 +455,8 @@ class SRRawDataset(BaseDataset):
                 wb_gains=tuple(gains[hr]))
             if lr in gains:
                 info['img_wb_gains'] = tuple(gains[lr])
+            if self.input_mode == 'raw':
+                info['lr_jpg_path'] = jpgs[lr]  # the LR shot's camera JPG (ref_mode='lr_jpg')
             out.append((info, []))
         return out
 

@@ -313,3 +313,26 @@ def test_steps_compose_from_configs_and_have_reprs():
         'LoadRawFromFile', 'LoadSRRawJpg', 'SRRawFovAlign', 'CfaSafeFlip', 'PairedRawCrop',
         'RemoveWhiteBalance', 'MakeReference']
     assert all('(' in repr(t) for t in pipe.transforms)
+
+
+def test_lr_jpg_reference_is_the_lr_shot_jpg_under_the_mosaic_patch(demo_tree):
+    import cv2
+    from mmzoom.raw import remove_white_balance
+    root, _ = demo_tree
+    pipeline = [dict(type='LoadRawFromFile', key='img'), dict(type='LoadSRRawJpg', key='gt'),
+                dict(type='SRRawFovAlign'),
+                dict(type='PairedRawCrop', gt_patch_size=64, position='centre'),
+                dict(type='LRJpgReference')]
+    ds = SRRawDataset(root, split='test', pipeline=pipeline)
+    out = ds[0]
+    jpg = cv2.imread(out['lr_jpg_path'], cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+    top = out['img_origin'][0] + out['crop_pos'][0]
+    left = out['img_origin'][1] + out['crop_pos'][1]
+    patch = jpg[top:top + 16, left:left + 16, ::-1].astype(np.float32)
+    assert out['lr_ref'].shape == (16, 16, 3)
+    np.testing.assert_allclose(out['lr_ref'], np.clip(
+        remove_white_balance(patch, out['img_wb_gains']), 0, 255), atol=1e-4)
+    # ...and it sees what the mosaic sees: the LR JPG is the same shot as the RAW
+    ref_lum = out['lr_ref'].mean(-1)
+    raw = out['img'][..., 0]
+    assert np.corrcoef(ref_lum.ravel(), raw.ravel())[0, 1] > 0.8

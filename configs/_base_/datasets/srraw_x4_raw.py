@@ -10,6 +10,8 @@
 #   gt  (4h, 4w, 3) float32: the HR JPG aligned to it (tform.txt warps, one bicubic resampling),
 #       white balance removed (Y[c] /= g[c]^(1/2.2), HR gains of wb.txt), 0..255;
 #   ref (h, w, 3) float32: gt bicubic-downsampled to the mosaic grid (SDAN's Y'), 0..255;
+#   lr_ref (h, w, 3) float32, val/test only: the LR shot's camera JPG on the mosaic grid, its
+#       white balance removed (the reference of model.test_cfg.ref_mode='lr_jpg');
 #   metainfo: img_path, gt_path, cfa_pattern (the file's), wb_gains (HR gains, re-applied at
 #       evaluation), scale, focal_lengths, sequence, hr_index, lr_index.
 # Training patches: HR 576 = 512 + 2 x 32 px border <-> mosaic 144 = packed 72 = 64 + 2 x 4,
@@ -53,7 +55,8 @@ val_pipeline = [
     dict(type='PairedRawCrop', gt_patch_size=1024, position='centre'),
     dict(type='RemoveWhiteBalance', keys=['gt']),
     dict(type='MakeReference', interpolation='bicubic'),
-    dict(type='PackInputs', keys=['img'], meta_keys=srraw_meta_keys),
+    dict(type='LRJpgReference'),  # for model.test_cfg.ref_mode='lr_jpg'
+    dict(type='PackInputs', keys=['img'], meta_keys=srraw_meta_keys, data_keys=['lr_ref']),
 ]
 test_pipeline = [
     dict(type='LoadRawFromFile', key='img'),
@@ -61,7 +64,8 @@ test_pipeline = [
     dict(type='SRRawFovAlign', interpolation='bicubic'),
     dict(type='RemoveWhiteBalance', keys=['gt']),
     dict(type='MakeReference', interpolation='bicubic'),
-    dict(type='PackInputs', keys=['img'], meta_keys=srraw_meta_keys),
+    dict(type='LRJpgReference'),
+    dict(type='PackInputs', keys=['img'], meta_keys=srraw_meta_keys, data_keys=['lr_ref']),
 ]
 
 train_dataloader = dict(

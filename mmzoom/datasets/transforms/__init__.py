@@ -8,11 +8,11 @@ from .alignment import SRRawFovAlign, fov_frame_to_jpg, warp_region
 from .aug_shape import CfaSafeFlip
 from .crop import PairedRawCrop, PatchSizeError, grid_factor, truncated_normal_position
 from .loading import LoadRawFromFile, LoadSRRawJpg
-from .reference import MakeReference
+from .reference import LRJpgReference, MakeReference
 from .white_balance import RemoveWhiteBalance
 
 __all__ = [
-    'SRRawFovAlign', 'fov_frame_to_jpg', 'warp_region', 'CfaSafeFlip', 'PairedRawCrop', 'PatchSizeError',
-    'grid_factor', 'truncated_normal_position', 'LoadRawFromFile', 'LoadSRRawJpg',
-    'MakeReference', 'RemoveWhiteBalance'
+    'SRRawFovAlign', 'fov_frame_to_jpg', 'warp_region', 'CfaSafeFlip', 'PairedRawCrop',
+    'PatchSizeError', 'grid_factor', 'truncated_normal_position', 'LoadRawFromFile', 'LoadSRRawJpg',
+    'MakeReference', 'RemoveWhiteBalance', 'LRJpgReference'
 ]

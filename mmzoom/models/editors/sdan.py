@@ -15,7 +15,7 @@ from ...utils.checkpoint import guard_checkpoint_loading
 from ..backbones.sdan_net import SDANNet, SDANOutput
 from ..layers.demosaic import BilinearDemosaic
 
-REF_MODES = ('self', 'oracle')
+REF_MODES = ('self', 'lr_jpg', 'oracle')
 
 #: Input pixels of a tile side unless ``test_cfg.tile`` says otherwise: 256 at 4x, 128 at 8x
 #: (the same 1024 px of output), about 1 GB of working memory for the full SDAN on CPU whatever
@@ -38,6 +38,11 @@ class SDAN(BaseEditModel):
       raised to ``1 / ref_gamma`` (the RAW is linear and has no white balance, while Y' is a
       gamma-encoded camera image with its white balance removed, so a gamma brings the two
       closest without camera-specific colour processing).
+    - ``'lr_jpg'``: the LR shot's own camera JPG on the mosaic grid, white balance removed
+      (``lr_ref`` of the data sample, :class:`~mmzoom.datasets.transforms.LRJpgReference`), as
+      the public SDAN validation does: the same camera processing as Y', no ground truth. Only
+      where a JPG exists beside the RAW (SR-RAW evaluation); for RGB input it is the input, as
+      'self'.
     - ``'oracle'``: ``ref_img`` from the pipeline, i.e. made from the ground truth, as the public
       SDAN test code does. Such numbers use the answer to align; report them as oracle.
 
@@ -54,7 +59,7 @@ class SDAN(BaseEditModel):
         align_loss (dict, optional): Loss of X' against Y', called ``(x', ref, mask_lr)``; None
             trains without the aligned-LR head's supervision. Default: None.
         train_cfg (dict, optional): Unused. Default: None.
-        test_cfg (dict, optional): ``ref_mode`` ('self' | 'oracle', default 'self'),
+        test_cfg (dict, optional): ``ref_mode`` ('self' | 'lr_jpg' | 'oracle', default 'self'),
             ``ref_gamma`` (float, default 2.2) and ``tile``: ``dict(size=S)`` runs inference in
             tiles of S x S input pixels with the whole-image result (exact, see
             :mod:`mmzoom.apis.sdan_tiling`), ``None`` runs whole images; default ``'auto'`` =
@@ -127,7 +132,7 @@ class SDAN(BaseEditModel):
     def reference_fn(self, inputs: Tensor, data_samples: Optional[DataSample]) -> ReferenceFn:
         """The inference reference as a function of the region, for tiled inference: the self
         reference of a mosaic is made per region (it is local), any other is sliced."""
-        if self.ref_mode == 'oracle' or inputs.shape[1] == 3:
+        if self.ref_mode != 'self' or inputs.shape[1] == 3:
             return TensorReference(self.reference(inputs, data_samples, training=False))
         return LocalReference(inputs, self.self_reference)
 
@@ -135,11 +140,19 @@ class SDAN(BaseEditModel):
                   training: bool) -> Tensor:
         if training:
             return self._pipeline_reference(data_samples)
+        prep = self.data_preprocessor
         if self.ref_mode == 'oracle':
             # MMagic's DataPreprocessor normalises data-sample images only in training; at test
             # time it leaves them on the pixel scale for the metrics.
-            prep = self.data_preprocessor
             return (self._pipeline_reference(data_samples) - prep.mean) / prep.std
+        if self.ref_mode == 'lr_jpg' and inputs.shape[1] == 1:
+            ref = None if data_samples is None else data_samples.get('lr_ref', None)
+            if ref is None:
+                raise ValueError("ref_mode='lr_jpg' needs the LR shot's camera JPG (lr_ref): "
+                                 "the SR-RAW val/test pipelines add it (LRJpgReference) when "
+                                 'the JPG is beside the RAW; a bare RAW file has none, use '
+                                 "ref_mode='self'")
+            return (ref.to(inputs) - prep.mean) / prep.std
         return self.self_reference(inputs)
 
     def uses_tiles(self, inputs: Tensor) -> bool:

@@ -82,3 +82,21 @@ def test_self_reference_of_a_mosaic_is_its_gamma_demosaic():
 def test_bad_ref_mode():
     with pytest.raises(ValueError, match='ref_mode'):
         build(ref_mode='gt')
+
+
+def test_lr_jpg_reference_is_fed_from_the_data_sample():
+    torch.manual_seed(0)
+    data = batch(n=1)
+    lr_ref = torch.rand(3, 8, 8) * 255
+    data['data_samples'][0].set_tensor_data(dict(lr_ref=lr_ref))
+    model = build(ref_mode='lr_jpg').eval()
+    prep = model.data_preprocessor(data, training=False)
+    out = model(**prep, mode='predict')[0]
+    with torch.no_grad():
+        expected = model.generator(prep['inputs'], (lr_ref[None] / 255.0)).output * 255
+    torch.testing.assert_close(out.output.pred_img, expected[0].clamp(0, 255), atol=1e-3,
+                               rtol=0)
+    del data['data_samples'][0].lr_ref
+    prep = model.data_preprocessor(data, training=False)
+    with pytest.raises(ValueError, match="ref_mode='lr_jpg' needs the LR shot's camera JPG"):
+        model(**prep, mode='predict')
