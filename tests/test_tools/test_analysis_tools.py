@@ -116,3 +116,16 @@ def test_benchmark_loader_compares_the_raw_path_and_the_store(tmp_path):
     assert set(rates) == {'raw', 'store'} and rates['store'] > rates['raw'] > 0, proc.stdout
     assert 'patch: input [1, 144, 144], target [3, 576, 576]' in proc.stdout
     assert re.search(r'--hr-bits 8: .* GB train', proc.stdout)
+
+
+@pytest.mark.slow
+def test_compare_references_scores_self_and_lr_jpg_against_y(tmp_path):
+    from mmzoom.raw.synthetic import make_demo_srraw
+    tree = str(tmp_path / 'srraw')
+    make_demo_srraw(tree, size=(256, 384), train_sequences=0, test_sequences=2)
+    proc = run_tool(['tools/analysis_tools/compare_references.py', '--data-root', tree])
+    mean = re.search(r'\| mean of 2 \| ([0-9.]+) dB \| ([0-9.]+) dB \|', proc.stdout)
+    assert mean, proc.stdout
+    own, lr_jpg = float(mean.group(1)), float(mean.group(2))
+    # the LR camera JPG is the closer to Y' (same camera processing, no demosaicking error)
+    assert 20 < own < lr_jpg < 60
