@@ -77,6 +77,10 @@ test_evaluator = dict(
              prefix='SRRAW-test'),
         dict(type='SRRawSSIM', crop_border=border, colour_space='y', reapply_wb=True,
              prefix='SRRAW-test'),
+        dict(type='SRRawPSNR', crop_border=border, colour_space='rgb', reapply_wb=True,
+             align_gt=True, prefix='SRRAW-test'),
+        dict(type='SRRawSSIM', crop_border=border, colour_space='rgb', reapply_wb=True,
+             align_gt=True, prefix='SRRAW-test'),
     ])
 
 # 200 iterations instead of 300 epochs.

@@ -136,3 +136,28 @@ def test_config_evaluators_build_and_name_their_protocol(name):
         'SRRAW-test/PSNR_rgb_wb_b32', 'SRRAW-test/SSIM_rgb_wb_b32',
         'SRRAW-test/LPIPS_random_backbone_rgb_wb_b32', 'SRRAW-test/PSNR_y_wb_b32',
         'SRRAW-test/SSIM_y_wb_b32']
+
+
+def _metric_value(metric, gt, pred):
+    metric.process([], [_sample(gt, pred)])
+    return metric.compute_metrics(metric.results)[metric.metric]
+
+
+def test_aligned_metrics_forgive_a_shift_and_a_colour_change_plain_ones_do_not():
+    from skimage import data
+    photo = torch.from_numpy(data.astronaut()[100:356, 100:356].copy()).permute(2, 0, 1)
+    gt = photo.float()
+    # a prediction equal to the target moved by (3, -2) px, with another exposure and colour
+    shifted = torch.roll(gt, shifts=(3, -2), dims=(1, 2))
+    pred = (shifted * torch.tensor([1.08, 0.97, 1.04])[:, None, None] + 6).clamp(0, 255)
+    plain = _metric_value(SRRawPSNR(crop_border=16), gt, pred)
+    aligned_metric = SRRawPSNR(crop_border=16, align_gt=True)
+    assert aligned_metric.metric == 'PSNR_rgb_wb_b16_aligned'
+    aligned = _metric_value(aligned_metric, gt, pred)
+    assert plain < 24 and aligned > 33, (plain, aligned)
+    ssim_plain = _metric_value(SRRawSSIM(crop_border=16), gt, pred)
+    ssim_aligned = _metric_value(SRRawSSIM(crop_border=16, align_gt=True), gt, pred)
+    assert ssim_aligned > 0.9 > ssim_plain + 0.2, (ssim_plain, ssim_aligned)
+    # a prediction with other content is not rescued by the alignment
+    other = torch.from_numpy(data.coffee()[:256, :256].copy()).permute(2, 0, 1).float()
+    assert _metric_value(SRRawPSNR(crop_border=16, align_gt=True), gt, other) < 22

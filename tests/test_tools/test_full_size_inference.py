@@ -142,6 +142,7 @@ def test_tools_test_tiles_from_the_config_on_a_test_only_tree(sdan_ckpt, tmp_pat
                          'test_dataloader.num_workers=0',
                          'test_dataloader.persistent_workers=False',
                          'test_evaluator.metrics.2.pnet_rand=True',
+                         'test_evaluator.metrics.7.pnet_rand=True',
                          f'model.test_cfg.tile={tile}'], timeout=400)
         metrics[name] = json.load(open(out))
     assert metrics['tiled'].keys() == metrics['whole'].keys()

@@ -60,7 +60,8 @@ def test_store_trains_and_tests_through_the_tools(tmp_path):
     assert osp.exists(osp.join(work, 'epoch_1.pth'))
     out = str(tmp_path / 'metrics.json')
     run_tool(['tools/test.py', CONFIG, osp.join(work, 'epoch_1.pth'), '--work-dir', work,
-              '--out', out, '--cfg-options', 'test_evaluator.metrics.2.pnet_rand=True'] +
+              '--out', out, '--cfg-options', 'test_evaluator.metrics.2.pnet_rand=True',
+              'test_evaluator.metrics.7.pnet_rand=True'] +
              TINY + opts, timeout=400)
     assert any('PSNR_rgb_wb_b32' in k for k in json.load(open(out)))
     # the same store given to the 8x config: one line before any training

@@ -72,7 +72,8 @@ def test_tools_test_reports_psnr_ssim_lpips_and_infer_zooms_a_raw(name, srraw_ro
              _data_opts(srraw_root), timeout=400)
     ckpt = osp.join(work, 'epoch_1.pth')
     # No AlexNet weights offline: LPIPS runs its real code with a random backbone, named so.
-    lpips_opts = ['test_evaluator.metrics.2.pnet_rand=True']
+    lpips_opts = ['test_evaluator.metrics.2.pnet_rand=True',
+                  'test_evaluator.metrics.7.pnet_rand=True']
     results = {}
     for mode in ('self', 'oracle'):
         out = str(tmp_path / f'{mode}.json')

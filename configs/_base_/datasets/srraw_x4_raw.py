@@ -21,7 +21,8 @@
 # the HR white balance is re-applied to prediction and target (clipped to 0..255), 32 px
 # borders are cropped, and PSNR/SSIM/LPIPS (AlexNet, v0.1) are measured on RGB; PSNR/SSIM on
 # BT.601 Y are reported beside them because the public SDAN scripts use both. Names read
-# <prefix>/<metric>_<rgb|y>_<wb|nowb>_b<border>, e.g. SRRAW-test/PSNR_rgb_wb_b32.
+# <prefix>/<metric>_<rgb|y>_<wb|nowb>_b<border>, e.g. SRRAW-test/PSNR_rgb_wb_b32; with the target
+# first aligned onto the prediction (dense flow + colour map) they end in _aligned.
 # Validation during training uses the central 1024 px of each test pair (prefix says so) and
 # no LPIPS, which needs torchvision's AlexNet weights ($TORCH_HOME/hub/checkpoints/
 # alexnet-owt-7be5be79.pth) and is only built for testing.
@@ -132,6 +133,14 @@ test_evaluator = dict(
         dict(type='SRRawPSNR', crop_border=32, colour_space='y', reapply_wb=True,
              prefix='SRRAW-test'),
         dict(type='SRRawSSIM', crop_border=32, colour_space='y', reapply_wb=True,
+             prefix='SRRAW-test'),
+        # The same after warping and colour-mapping the target onto the prediction (names end
+        # in _aligned): what later work on misaligned pairs reports beside the plain metrics.
+        dict(type='SRRawPSNR', crop_border=32, colour_space='rgb', reapply_wb=True,
+             align_gt=True, prefix='SRRAW-test'),
+        dict(type='SRRawSSIM', crop_border=32, colour_space='rgb', reapply_wb=True,
+             align_gt=True, prefix='SRRAW-test'),
+        dict(type='SRRawLPIPS', crop_border=32, reapply_wb=True, align_gt=True,
              prefix='SRRAW-test'),
     ])
 

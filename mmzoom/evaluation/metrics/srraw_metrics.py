@@ -11,9 +11,13 @@ the protocol explicit and puts it in every metric name:
 2. crop ``crop_border`` pixels at each edge (default 32, as the public scripts);
 3. measure on ``'rgb'`` (default) or BT.601 ``'y'`` (PSNR/SSIM only; MMagic's conversion).
 
+With ``align_gt`` the target is first warped onto the prediction by a dense optical flow and
+colour-mapped to it (:mod:`.gt_alignment`), and the measure keeps the pixels the warp fills: the
+"aligned" metrics later work on misaligned pairs reports beside the plain ones.
+
 A metric named ``PSNR_rgb_wb_b32`` is PSNR on RGB after re-applying the white balance, with 32 px
-borders cropped; ``nowb`` marks a run without step 1. The protocol is also logged once per
-evaluation.
+borders cropped; ``nowb`` marks a run without step 1, a suffix ``_aligned`` the aligned target.
+The protocol is also logged once per evaluation.
 """
 from typing import Optional, Sequence
 
@@ -27,6 +31,7 @@ from mmagic.evaluation.metrics.psnr import psnr
 from mmagic.evaluation.metrics.ssim import ssim
 from mmagic.registry import METRICS
 from mmzoom.raw.white_balance import WB_GAMMA, apply_white_balance
+from .gt_alignment import align_target, measured_box
 from .lpips import LPIPS
 
 _SPACES = ('rgb', 'y')
@@ -42,7 +47,8 @@ class SRRawProtocol:
     default_prefix = 'SRRAW'
 
     def _init_protocol(self, crop_border: int, colour_space: str, reapply_wb: bool,
-                       channel_order: str, wb_key: str, wb_gamma: float) -> None:
+                       channel_order: str, wb_key: str, wb_gamma: float,
+                       align_gt: bool = False) -> None:
         if colour_space not in _SPACES:
             raise ValueError(f'colour_space must be one of {_SPACES}, got {colour_space!r}')
         if channel_order.upper() not in ('RGB', 'BGR'):
@@ -55,21 +61,25 @@ class SRRawProtocol:
         self.channel_order = channel_order.upper()
         self.wb_key = wb_key
         self.wb_gamma = wb_gamma
+        self.align_gt = align_gt
 
     @property
     def protocol_tag(self) -> str:
         """``<space>_<wb|nowb>_b<border>``, the suffix of the metric name."""
-        return f'{self.colour_space}_{"wb" if self.reapply_wb else "nowb"}_b{self.crop_border}'
+        tag = f'{self.colour_space}_{"wb" if self.reapply_wb else "nowb"}_b{self.crop_border}'
+        return tag + ('_aligned' if self.align_gt else '')
 
     def protocol_description(self) -> str:
         wb = (f'HR white balance re-applied (x g^(1/{self.wb_gamma}), clipped to 0..255)'
               if self.reapply_wb else 'white balance not re-applied')
         space = 'RGB' if self.colour_space == 'rgb' else 'Y (BT.601)'
-        return f'{wb}, {self.crop_border} px borders cropped, measured on {space}'
+        aligned = (', target warped onto the prediction (DIS flow) and colour-mapped, unfilled '
+                   'rim left out' if self.align_gt else '')
+        return f'{wb}, {self.crop_border} px borders cropped{aligned}, measured on {space}'
 
-    def to_protocol(self, img, gains: Optional[Sequence[float]]) -> np.ndarray:
-        """(C, H, W) tensor/array in ``channel_order`` on 0..255 -> (h, w, C') float32 array in
-        the protocol's colour space, borders cropped."""
+    def to_linear(self, img, gains: Optional[Sequence[float]]) -> np.ndarray:
+        """(C, H, W) tensor/array in ``channel_order`` on 0..255 -> (H, W, 3) float32 RGB with
+        the white balance re-applied (step 1)."""
         img = img.detach().cpu().numpy() if isinstance(img, torch.Tensor) else np.asarray(img)
         if img.ndim != 3 or img.shape[0] != 3:
             raise ValueError(f'{self.metric} expects (3, H, W) images, got shape {img.shape}')
@@ -78,12 +88,26 @@ class SRRawProtocol:
             img = img[..., ::-1]
         if self.reapply_wb:
             img = np.clip(apply_white_balance(img, gains, self.wb_gamma), 0, 255)
+        return img
+
+    def to_measured(self, img: np.ndarray, box=None) -> np.ndarray:
+        """Steps 2-3 on a :meth:`to_linear` image: borders (and, aligned, the unfilled rim,
+        ``box`` in the cropped image) cut, colour space applied."""
         if min(img.shape[:2]) <= 2 * self.crop_border:
             raise ValueError(f'{self.metric}: a {img.shape[0]}x{img.shape[1]} image has nothing '
                              f'left after cropping {self.crop_border} px borders')
-        return img_transform(img, crop_border=self.crop_border, input_order='HWC',
-                             convert_to='Y' if self.colour_space == 'y' else None,
-                             channel_order='rgb')
+        out = img_transform(img, crop_border=self.crop_border, input_order='HWC',
+                            convert_to='Y' if self.colour_space == 'y' else None,
+                            channel_order='rgb')
+        if box is not None:
+            top, bottom, left, right = box
+            out = out[top:bottom, left:right]
+        return out
+
+    def to_protocol(self, img, gains: Optional[Sequence[float]]) -> np.ndarray:
+        """(C, H, W) tensor/array in ``channel_order`` on 0..255 -> (h, w, C') float32 array in
+        the protocol's colour space, borders cropped."""
+        return self.to_measured(self.to_linear(img, gains))
 
     def process(self, data_batch: Sequence[dict], data_samples: Sequence[dict]) -> None:
         """Measure every (prediction, target) pair of a batch under the protocol."""
@@ -99,7 +123,13 @@ class SRRawProtocol:
                                'reapply_wb=False')
             if isinstance(gains, torch.Tensor):
                 gains = gains.tolist()
-            gt_p, pred_p = self.to_protocol(gt, gains), self.to_protocol(pred, gains)
+            gt_l, pred_l = self.to_linear(gt, gains), self.to_linear(pred, gains)
+            box = None
+            if self.align_gt and gt_l.shape == pred_l.shape:
+                gt_l, valid = align_target(pred_l, gt_l)
+                c = self.crop_border
+                box = measured_box(valid[c:valid.shape[0] - c, c:valid.shape[1] - c])
+            gt_p, pred_p = self.to_measured(gt_l, box), self.to_measured(pred_l, box)
             if gt_p.shape != pred_p.shape:
                 raise ValueError(f'{self.metric}: prediction {tuple(pred.shape)} and target '
                                  f'{tuple(gt.shape)} differ in size ({data.get("gt_path")})')
@@ -124,6 +154,9 @@ _PROTOCOL_ARGS = """
             (the SR-RAW pipeline keeps RGB throughout; ``'BGR'`` for MMagic's usual flow).
         wb_key (str): sample metainfo key of the gains. Default: ``'wb_gains'``.
         wb_gamma (float): gamma of the white-balance re-application. Default: 2.2.
+        align_gt (bool): warp and colour-map the target onto the prediction first
+            (:mod:`mmzoom.evaluation.metrics.gt_alignment`); the name gets ``_aligned``.
+            Default: False.
 """
 
 
@@ -135,11 +168,11 @@ class _SRRawSampleWiseMetric(SRRawProtocol, BaseSampleWiseMetric):
                  collect_device: str = 'cpu', prefix: Optional[str] = None,
                  crop_border: int = 32, colour_space: str = 'rgb', reapply_wb: bool = True,
                  channel_order: str = 'RGB', wb_key: str = 'wb_gains',
-                 wb_gamma: float = WB_GAMMA) -> None:
+                 wb_gamma: float = WB_GAMMA, align_gt: bool = False) -> None:
         super().__init__(gt_key=gt_key, pred_key=pred_key, collect_device=collect_device,
                          prefix=prefix)
         self._init_protocol(crop_border, colour_space, reapply_wb, channel_order, wb_key,
-                            wb_gamma)
+                            wb_gamma, align_gt)
         self.metric = f'{type(self).metric}_{self.protocol_tag}'
 
 
@@ -189,14 +222,14 @@ class SRRawLPIPS(SRRawProtocol, LPIPS):
                  crop_border: int = 32, colour_space: str = 'rgb', reapply_wb: bool = True,
                  channel_order: str = 'RGB', wb_key: str = 'wb_gains',
                  wb_gamma: float = WB_GAMMA, net: str = 'alex', version: str = '0.1',
-                 pnet_rand: bool = False, device: str = 'cpu') -> None:
+                 pnet_rand: bool = False, device: str = 'cpu', align_gt: bool = False) -> None:
         if colour_space != 'rgb':
             raise ValueError("SRRawLPIPS measures RGB images only: use colour_space='rgb'")
         super().__init__(gt_key=gt_key, pred_key=pred_key, collect_device=collect_device,
                          prefix=prefix, channel_order=channel_order, net=net, version=version,
                          pnet_rand=pnet_rand, device=device)
         self._init_protocol(crop_border, colour_space, reapply_wb, channel_order, wb_key,
-                            wb_gamma)
+                            wb_gamma, align_gt)
         self.metric = f'{self.metric}_{self.protocol_tag}'
 
     def measure(self, gt: np.ndarray, pred: np.ndarray) -> float:
