@@ -1,0 +1,110 @@
+#!/usr/bin/env python
+"""One image's alignment by SDAN as a panel: reference, aligned X', offsets, mask, zoom.
+
+    python tools/analysis_tools/visualize_alignment.py CONFIG CHECKPOINT --img shot.dng
+        --out panel.png [--roi Y X H W] [--cfg-options k=v ...]
+
+Panel, left to right, all on the input grid: the reference the model aligns to (the config's
+``ref_mode``: for a bare RAW file the self reference), X' (the aligned LR image the align loss
+supervises), the offsets as flow colours (mmcv's ``flow2rgb``: hue = direction, saturation =
+length; squared offsets are one (dy, dx) per pixel, per-point ones are averaged over the 3x3
+window), the mask M' (white where the aligned sample lies inside the input) and the zoomed output
+brought down to the input grid. The public SDAN code logs the same images during training; they
+show whether the offsets are smooth and where the alignment runs out of the image.
+"""
+import os
+import os.path as osp
+import sys
+from typing import List, Optional
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, osp.join(ROOT, 'tools'))
+
+import mmzoom  # noqa: E402,F401
+from mmzoom.utils.cli import CliError, OneLineParser, load_config, require_file, run_cli  # noqa
+
+
+def parse_args(argv: Optional[List[str]]):
+    from mmengine.config import DictAction
+    parser = OneLineParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--img', required=True, help='RAW file or image the config takes')
+    parser.add_argument('--out', required=True, help='panel image (.png)')
+    parser.add_argument('--roi', type=int, nargs=4, metavar=('Y', 'X', 'H', 'W'),
+                        help='only this region of the input (input pixels, even for a mosaic)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
+    return parser.parse_args(argv)
+
+
+def panel(out, reference) -> 'np.ndarray':  # noqa: F821
+    """(h, 5w, 3) uint8 RGB panel of one sample of an SDANOutput."""
+    import cv2
+    import numpy as np
+    from mmcv import flow2rgb
+
+    def rgb(t):  # (3, h, w) on 0..1 -> (h, w, 3) uint8
+        return np.clip(t.permute(1, 2, 0).numpy() * 255 + 0.5, 0, 255).astype(np.uint8)
+
+    offset = out.offset[0]
+    dy, dx = offset[0::2].mean(0), offset[1::2].mean(0)
+    flow = np.stack([dx.numpy(), dy.numpy()], axis=-1)
+    h, w = flow.shape[:2]
+    colours = (np.clip(flow2rgb(flow), 0, 1) * 255 + 0.5).astype(np.uint8)
+    mask = np.repeat((out.mask_lr[0, 0].numpy() * 255).astype(np.uint8)[..., None], 3, -1)
+    zoom = cv2.resize(rgb(out.output[0]), (w, h), interpolation=cv2.INTER_AREA)
+    return np.concatenate([rgb(reference[0]), rgb(out.aligned_lr[0]), colours, mask, zoom],
+                          axis=1)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    import cv2
+    import torch
+    from infer import check_input_kind, crop_batch, input_channels, load_input, \
+        region_of_interest
+    from mmagic.apis.inferencers import ImageSuperResolutionInferencer
+    from mmzoom.utils.checkpoint import CheckpointMismatch, read_state_dict
+
+    args = parse_args(argv)
+    args.zoom_crop = None
+    cfg = load_config(args.config, args.cfg_options)
+    require_file(args.checkpoint, 'checkpoint')
+    require_file(args.img, 'input image')
+    if not args.out.lower().endswith('.png'):
+        raise CliError(f'--out {args.out}: the panel is written as PNG; name it .png')
+    try:
+        read_state_dict(args.checkpoint)
+        inferencer = ImageSuperResolutionInferencer(cfg, args.checkpoint, device='cpu')
+    except CheckpointMismatch as err:
+        raise CliError(f'{args.checkpoint}: {err}') from err
+    model = inferencer.model
+    if type(model).__name__ != 'SDAN':
+        raise CliError(f'{args.config} builds {type(model).__name__}, not SDAN: there is no '
+                       'alignment to show')
+    check_input_kind(args.img, input_channels(model), args.config)
+    inputs, data_samples = load_input(inferencer, args.img, None)
+    roi = region_of_interest(args, *inputs.shape[-2:], grid=2 if inputs.shape[1] == 1 else 1)
+    if roi:
+        inputs, data_samples = crop_batch(inputs, data_samples, roi)
+    with torch.no_grad():
+        out = model.infer(inputs, data_samples)
+        reference = model.reference(inputs, data_samples, training=False)
+    prep = model.data_preprocessor
+
+    def to_unit(t):  # the network's normalised images -> 0..1
+        return (t * prep.std + prep.mean) / 255.0
+
+    out = out._replace(output=to_unit(out.output), aligned_lr=to_unit(out.aligned_lr))
+    image = panel(out, to_unit(reference))
+    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+    cv2.imwrite(args.out, image[..., ::-1])
+    offsets = out.offset.abs()
+    print(f'{args.img}: input {inputs.shape[-1]}x{inputs.shape[-2]}, |offset| mean '
+          f'{offsets.mean():.2f} px, max {offsets.max():.2f} px, M\' covers '
+          f'{out.mask_lr.mean() * 100:.1f}% of the input; panel (reference | aligned X\' | '
+          f'offsets | M\' | zoom) -> {args.out}')
+
+
+if __name__ == '__main__':
+    run_cli(main)
