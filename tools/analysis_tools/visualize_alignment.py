@@ -34,6 +34,10 @@ def parse_args(argv: Optional[List[str]]):
     parser.add_argument('--out', required=True, help='panel image (.png)')
     parser.add_argument('--roi', type=int, nargs=4, metavar=('Y', 'X', 'H', 'W'),
                         help='only this region of the input (input pixels, even for a mosaic)')
+    parser.add_argument('--max-side', type=int, default=1024,
+                        help='without --roi, a larger input is cut to its centre of this many '
+                        'input pixels per side (default 1024: a 5 x 1024 px panel; 0 = whole '
+                        'input, whose panel and memory grow with the frame)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
     return parser.parse_args(argv)
 
@@ -84,12 +88,28 @@ def main(argv: Optional[List[str]] = None) -> None:
                        'alignment to show')
     check_input_kind(args.img, input_channels(model), args.config)
     inputs, data_samples = load_input(inferencer, args.img, None)
-    roi = region_of_interest(args, *inputs.shape[-2:], grid=2 if inputs.shape[1] == 1 else 1)
+    grid = 2 if inputs.shape[1] == 1 else 1
+    height, width = inputs.shape[-2:]
+    if not args.roi and args.max_side and max(height, width) > args.max_side:
+        h, w = (min(v, args.max_side) // grid * grid for v in (height, width))
+        args.roi = ((height - h) // 2 // grid * grid, (width - w) // 2 // grid * grid, h, w)
+        print(f'{args.img}: {width}x{height} input, showing its centre {w}x{h} (--roi or '
+              '--max-side 0 for another region or all of it)', flush=True)
+    roi = region_of_interest(args, height, width, grid=grid)
     if roi:
         inputs, data_samples = crop_batch(inputs, data_samples, roi)
-    with torch.no_grad():
-        out = model.infer(inputs, data_samples)
-        reference = model.reference(inputs, data_samples, training=False)
+    from mmzoom.apis.sdan_tiling import sdan_tiled_forward
+    try:
+        with torch.no_grad():
+            if model.uses_tiles(inputs):  # the editor's tiled path, with a progress bar
+                out = sdan_tiled_forward(model.generator, inputs,
+                                         model.reference_fn(inputs, data_samples),
+                                         model.tile.size, progress=True)
+            else:
+                out = model.infer(inputs, data_samples)
+            reference = model.reference(inputs, data_samples, training=False)
+    except ValueError as err:  # e.g. a reference mode the input cannot give
+        raise CliError(f'{args.img}: {err}') from err
     prep = model.data_preprocessor
 
     def to_unit(t):  # the network's normalised images -> 0..1
