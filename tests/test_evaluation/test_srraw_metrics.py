@@ -135,7 +135,8 @@ def test_config_evaluators_build_and_name_their_protocol(name):
         'SRRAW-val-centre1024/PSNR_rgb_wb_b32', 'SRRAW-val-centre1024/SSIM_rgb_wb_b32',
         'SRRAW-test/PSNR_rgb_wb_b32', 'SRRAW-test/SSIM_rgb_wb_b32',
         'SRRAW-test/LPIPS_random_backbone_rgb_wb_b32', 'SRRAW-test/PSNR_y_wb_b32',
-        'SRRAW-test/SSIM_y_wb_b32']
+        'SRRAW-test/SSIM_y_wb_b32', 'SRRAW-test/PSNR_rgb_wb_b32_aligned',
+        'SRRAW-test/SSIM_rgb_wb_b32_aligned', 'SRRAW-test/LPIPS_random_backbone_rgb_wb_b32_aligned']
 
 
 def _metric_value(metric, gt, pred):
