@@ -12,7 +12,7 @@ from mmengine.config import Config
 from conftest import ROOT, run_tool
 from mmagic.registry import MODELS
 
-# The paper's rows (the demo config, made for `make demo`'s tree, is tests/test_tools/test_demo.py's).
+# The paper's rows (the demo config, made for `make demo`'s tree, is test_demo.py's).
 CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', 'sdan', '*.py'))
                  if not p.endswith('_demo.py'))
 # Tiny model and patches so a CPU runs an epoch in seconds; everything else is the config's.

@@ -42,7 +42,7 @@ def parse_args(argv: Optional[List[str]]):
     return parser.parse_args(argv)
 
 
-def panel(out, reference) -> 'np.ndarray':  # noqa: F821
+def panel(out, reference):
     """(h, 5w, 3) uint8 RGB panel of one sample of an SDANOutput."""
     import cv2
     import numpy as np
