@@ -1,10 +1,10 @@
 # A tiny SDAN RAW 4x (16 features, 2 residual blocks) trained for 200 iterations on the
-# SR-RAW-shaped tree that `make demo` writes (tools/dataset_converters/srraw/make_demo_dataset.py --out
-# data/demo_srraw --size 512 768: Bayer DNGs + camera JPGs, tform.txt, wb.txt). Everything else
-# is the full SDAN RAW config (squared DCN, cross packing attention, flip-augmented reference,
-# masked losses, the SR-RAW evaluation protocol); only what a 512x768 frame and a CPU need is
-# changed, and each change is below. It shows the workflow in well under a minute on a 2-core
-# CPU; it is not a model worth keeping.
+# SR-RAW-shaped tree that `make demo` writes (tools/dataset_converters/srraw/
+# make_demo_dataset.py --out data/demo_srraw --size 512 768: Bayer DNGs + camera JPGs, tform.txt,
+# wb.txt). Everything else is the full SDAN RAW config (squared DCN, cross packing attention,
+# flip-augmented reference, masked losses, the SR-RAW evaluation protocol); only what a 512x768
+# frame and a CPU need is changed, and each change is below. It shows the workflow in well under
+# a minute on a 2-core CPU; it is not a model worth keeping.
 _base_ = ['./sdan_x4c64b16-raw_1xb8-300e_srraw.py']
 experiment_name = 'sdan_x4c16b2-raw_1xb2-200i_demo'
 
