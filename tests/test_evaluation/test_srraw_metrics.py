@@ -162,3 +162,22 @@ def test_aligned_metrics_forgive_a_shift_and_a_colour_change_plain_ones_do_not()
     # a prediction with other content is not rescued by the alignment
     other = torch.from_numpy(data.coffee()[:256, :256].copy()).permute(2, 0, 1).float()
     assert _metric_value(SRRawPSNR(crop_border=16, align_gt=True), gt, other) < 22
+
+
+def test_public_sdan_protocol_reproduces_its_formula():
+    # The public test script: WB re-applied to the target only, the prediction saved as 8 bits,
+    # 32 px then scale + 8 more cropped (44 at 4x), PSNR on 0..255.
+    rng = np.random.default_rng(0)
+    gt = torch.from_numpy(rng.uniform(0, 200, (3, 120, 130)).astype(np.float32))
+    pred = (gt + torch.from_numpy(rng.normal(0, 6, (3, 120, 130)).astype(np.float32)))
+    metric = SRRawPSNR(crop_border=44, public_sdan=True)
+    assert metric.metric == 'PSNR_rgb_wb_b44_public'
+    value = _metric_value(metric, gt, pred)
+    g = np.array([GAINS[0], GAINS[1], GAINS[3]])
+    target = np.clip(gt.numpy().transpose(1, 2, 0).astype(np.float64) * g ** (1 / 2.2), 0, 255)
+    saved = np.rint(np.clip(pred.numpy().transpose(1, 2, 0).astype(np.float64), 0, 255))
+    c = 44
+    mse = np.mean((target[c:-c, c:-c] - saved[c:-c, c:-c]) ** 2)
+    assert value == pytest.approx(10 * np.log10(255 ** 2 / mse), abs=1e-3)
+    # ...which is not the mmzoom protocol (WB on both, no rounding)
+    assert abs(_metric_value(SRRawPSNR(crop_border=44), gt, pred) - value) > 0.5

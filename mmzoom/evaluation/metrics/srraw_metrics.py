@@ -48,7 +48,7 @@ class SRRawProtocol:
 
     def _init_protocol(self, crop_border: int, colour_space: str, reapply_wb: bool,
                        channel_order: str, wb_key: str, wb_gamma: float,
-                       align_gt: bool = False) -> None:
+                       align_gt: bool = False, public_sdan: bool = False) -> None:
         if colour_space not in _SPACES:
             raise ValueError(f'colour_space must be one of {_SPACES}, got {colour_space!r}')
         if channel_order.upper() not in ('RGB', 'BGR'):
@@ -62,12 +62,13 @@ class SRRawProtocol:
         self.wb_key = wb_key
         self.wb_gamma = wb_gamma
         self.align_gt = align_gt
+        self.public_sdan = public_sdan
 
     @property
     def protocol_tag(self) -> str:
         """``<space>_<wb|nowb>_b<border>``, the suffix of the metric name."""
         tag = f'{self.colour_space}_{"wb" if self.reapply_wb else "nowb"}_b{self.crop_border}'
-        return tag + ('_aligned' if self.align_gt else '')
+        return tag + ('_aligned' if self.align_gt else '') + ('_public' if self.public_sdan else '')
 
     def protocol_description(self) -> str:
         wb = (f'HR white balance re-applied (x g^(1/{self.wb_gamma}), clipped to 0..255)'
@@ -75,17 +76,24 @@ class SRRawProtocol:
         space = 'RGB' if self.colour_space == 'rgb' else 'Y (BT.601)'
         aligned = (', target warped onto the prediction (DIS flow) and colour-mapped, unfilled '
                    'rim left out' if self.align_gt else '')
+        if self.public_sdan:
+            wb = ('as the public SDAN test script: HR white balance re-applied to the target only, '
+                  'prediction rounded to 8 bits')
         return f'{wb}, {self.crop_border} px borders cropped{aligned}, measured on {space}'
 
-    def to_linear(self, img, gains: Optional[Sequence[float]]) -> np.ndarray:
+    def to_linear(self, img, gains: Optional[Sequence[float]],
+                  is_prediction: bool = False) -> np.ndarray:
         """(C, H, W) tensor/array in ``channel_order`` on 0..255 -> (H, W, 3) float32 RGB with
-        the white balance re-applied (step 1)."""
+        the white balance re-applied (step 1; with ``public_sdan``, to the target only, and the
+        prediction rounded to the 8-bit image that script saves)."""
         img = img.detach().cpu().numpy() if isinstance(img, torch.Tensor) else np.asarray(img)
         if img.ndim != 3 or img.shape[0] != 3:
             raise ValueError(f'{self.metric} expects (3, H, W) images, got shape {img.shape}')
         img = img.transpose(1, 2, 0).astype(np.float32)
         if self.channel_order == 'BGR':
             img = img[..., ::-1]
+        if self.public_sdan and is_prediction:
+            return np.rint(np.clip(img, 0, 255))
         if self.reapply_wb:
             img = np.clip(apply_white_balance(img, gains, self.wb_gamma), 0, 255)
         return img
@@ -123,7 +131,7 @@ class SRRawProtocol:
                                'reapply_wb=False')
             if isinstance(gains, torch.Tensor):
                 gains = gains.tolist()
-            gt_l, pred_l = self.to_linear(gt, gains), self.to_linear(pred, gains)
+            gt_l, pred_l = self.to_linear(gt, gains), self.to_linear(pred, gains, True)
             box = None
             if self.align_gt and gt_l.shape == pred_l.shape:
                 gt_l, valid = align_target(pred_l, gt_l)
@@ -157,6 +165,10 @@ _PROTOCOL_ARGS = """
         align_gt (bool): warp and colour-map the target onto the prediction first
             (:mod:`mmzoom.evaluation.metrics.gt_alignment`); the name gets ``_aligned``.
             Default: False.
+        public_sdan (bool): the public SDAN test script's protocol, to compare with the paper:
+            white balance re-applied to the target only, the prediction rounded to 8 bits;
+            its border is 32 px then ``scale + 8`` more (``crop_border=44`` at 4x). The name
+            gets ``_public``. Default: False.
 """
 
 
@@ -168,11 +180,12 @@ class _SRRawSampleWiseMetric(SRRawProtocol, BaseSampleWiseMetric):
                  collect_device: str = 'cpu', prefix: Optional[str] = None,
                  crop_border: int = 32, colour_space: str = 'rgb', reapply_wb: bool = True,
                  channel_order: str = 'RGB', wb_key: str = 'wb_gains',
-                 wb_gamma: float = WB_GAMMA, align_gt: bool = False) -> None:
+                 wb_gamma: float = WB_GAMMA, align_gt: bool = False,
+                 public_sdan: bool = False) -> None:
         super().__init__(gt_key=gt_key, pred_key=pred_key, collect_device=collect_device,
                          prefix=prefix)
         self._init_protocol(crop_border, colour_space, reapply_wb, channel_order, wb_key,
-                            wb_gamma, align_gt)
+                            wb_gamma, align_gt, public_sdan)
         self.metric = f'{type(self).metric}_{self.protocol_tag}'
 
 
@@ -222,14 +235,15 @@ class SRRawLPIPS(SRRawProtocol, LPIPS):
                  crop_border: int = 32, colour_space: str = 'rgb', reapply_wb: bool = True,
                  channel_order: str = 'RGB', wb_key: str = 'wb_gains',
                  wb_gamma: float = WB_GAMMA, net: str = 'alex', version: str = '0.1',
-                 pnet_rand: bool = False, device: str = 'cpu', align_gt: bool = False) -> None:
+                 pnet_rand: bool = False, device: str = 'cpu', align_gt: bool = False,
+                 public_sdan: bool = False) -> None:
         if colour_space != 'rgb':
             raise ValueError("SRRawLPIPS measures RGB images only: use colour_space='rgb'")
         super().__init__(gt_key=gt_key, pred_key=pred_key, collect_device=collect_device,
                          prefix=prefix, channel_order=channel_order, net=net, version=version,
                          pnet_rand=pnet_rand, device=device)
         self._init_protocol(crop_border, colour_space, reapply_wb, channel_order, wb_key,
-                            wb_gamma, align_gt)
+                            wb_gamma, align_gt, public_sdan)
         self.metric = f'{self.metric}_{self.protocol_tag}'
 
     def measure(self, gt: np.ndarray, pred: np.ndarray) -> float:
