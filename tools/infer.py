@@ -131,7 +131,7 @@ def check_input_kind(src: str, in_channels: Optional[int], config: str) -> None:
     """One line, before decoding, when the file is not what the config's model takes (a photo
     given to a RAW model, a RAW file given to an RGB model); a warning for an image the
     pipeline will convert (16-bit or greyscale PNG read as 8-bit RGB)."""
-    from mmzoom.raw import diagnose_raw_file
+    from mmzoom.raw import diagnose_raw_file, image_kind
     try:
         with open(src, 'rb') as f:
             head = f.read(32)
@@ -139,12 +139,10 @@ def check_input_kind(src: str, in_channels: Optional[int], config: str) -> None:
         raise CliError(f'cannot read {src}: {err.strerror}') from err
     if not head:
         raise CliError(f'{src} is empty (0 bytes)')
-    image_kind = next((kind for signature, kind in (
-        (b'\xff\xd8\xff', 'a JPEG image'), (b'\x89PNG\r\n\x1a\n', 'a PNG image'),
-        (b'BM', 'a BMP image')) if head.startswith(signature)), None)
+    kind = image_kind(head)
     is_raw_name = src.lower().endswith(RAW_EXTS)
-    if in_channels == 1 and (image_kind or not is_raw_name):
-        what = image_kind or 'not a camera RAW file'
+    if in_channels == 1 and (kind or not is_raw_name):
+        what = kind or 'not a camera RAW file'
         if is_raw_name:
             what = diagnose_raw_file(src).replace('is ', '', 1)
         raise CliError(f'{src} is {what}, but {config} zooms camera RAW files (a 1-channel '
@@ -154,7 +152,7 @@ def check_input_kind(src: str, in_channels: Optional[int], config: str) -> None:
         raise CliError(f'{src} is a camera RAW file, but {config} takes RGB images; zoom RAW '
                        f'files with a RAW-input SDAN config, e.g. {RAW_CONFIG}, and its '
                        'checkpoint, or develop the file to RGB first')
-    if image_kind == 'a PNG image' and len(head) >= 26:
+    if kind == 'a PNG image' and len(head) >= 26:
         bits, colour = head[24], head[25]
         if bits == 16 or colour in (0, 4):
             kind = f'{bits}-bit {"greyscale" if colour in (0, 4) else "colour"} PNG'

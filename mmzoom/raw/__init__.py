@@ -15,7 +15,8 @@ from .exif import FOCAL_LENGTH_TAG, FocalLengthError, read_focal_length, write_j
 from .fov import crop_fov, fov_crop_box, fov_ratio
 from .metafiles import TformFile, read_tform, read_wb, write_tform, write_wb
 from .rawfile import (SONY_ARW_BLACK_LEVEL, SONY_ARW_WHITE_LEVEL, RawImage, RawReadError,
-                      diagnose_raw_file, normalise_counts, probe_raw, read_raw, write_dng)
+                      diagnose_raw_file, image_kind, normalise_counts, probe_raw, read_raw,
+                      write_dng)
 from .srraw_tree import (Problem, check_dataset, detect_raw_ext, find_sequences,
                          map_with_progress, resolve_raw_ext, shot_paths)
 from .synthetic import load_truth, make_demo_srraw
@@ -30,10 +31,9 @@ __all__ = [
     'tile_cfa', 'unpack_bayer', 'FOCAL_LENGTH_TAG', 'FocalLengthError', 'read_focal_length',
     'write_jpeg', 'crop_fov', 'fov_crop_box', 'fov_ratio', 'TformFile', 'read_tform', 'read_wb',
     'write_tform', 'write_wb', 'SONY_ARW_BLACK_LEVEL', 'SONY_ARW_WHITE_LEVEL', 'RawImage',
-    'RawReadError', 'diagnose_raw_file', 'normalise_counts', 'probe_raw', 'read_raw',
-    'write_dng', 'Problem',
-    'check_dataset',
-    'WB_GAMMA', 'apply_white_balance', 'remove_white_balance', 'wb_channel_factors',
+    'RawReadError', 'diagnose_raw_file', 'image_kind', 'normalise_counts', 'probe_raw',
+    'read_raw', 'write_dng', 'Problem', 'check_dataset', 'WB_GAMMA', 'apply_white_balance',
+    'remove_white_balance', 'wb_channel_factors',
     'detect_raw_ext', 'find_sequences', 'map_with_progress', 'resolve_raw_ext', 'shot_paths',
     'load_truth', 'make_demo_srraw', 'compute_sequence_wb', 'compute_wb_gains'
 ]

@@ -43,6 +43,13 @@ _RAW_FIX = ('download it again or remove the shot (tools/dataset_converters/srra
             'check_dataset.py lists all such files)')
 
 
+def image_kind(head: bytes) -> Optional[str]:
+    """``'a JPEG image'`` / ``'a PNG image'`` / ... when a file's first bytes are those of an
+    ordinary image format, else None (a RAW file, or something else)."""
+    return next((kind for signature, kind in _IMAGE_SIGNATURES if head.startswith(signature)),
+                None)
+
+
 def diagnose_raw_file(path: str, libraw_error: str = '') -> str:
     """What is wrong with a file LibRaw refused, in words: ``'is empty (0 bytes)'``, ``'is a
     JPEG image, not a RAW file'``, ``'is a text file, not a RAW file'``, ``'is truncated or
@@ -55,9 +62,9 @@ def diagnose_raw_file(path: str, libraw_error: str = '') -> str:
         return f'cannot be read ({err.strerror})'
     if size == 0:
         return 'is empty (0 bytes)'
-    for signature, kind in _IMAGE_SIGNATURES:
-        if head.startswith(signature):
-            return f'is {kind}, not a RAW file'
+    kind = image_kind(head)
+    if kind:
+        return f'is {kind}, not a RAW file'
     if head.startswith(_TIFF_SIGNATURES):
         return (f'is truncated or damaged: it starts like a RAW file but LibRaw cannot read its '
                 f'image data ({libraw_error}, {size} bytes)')
