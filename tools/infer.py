@@ -245,10 +245,14 @@ def zoom_file(inferencer, src: str, dst: str, args, tile) -> None:
     # MMagic's destruct returns BGR when the pipeline declared the input's channel order
     # (LoadImageFromFile); mmzoom's SR-RAW loaders keep RGB and declare none.
     bgr = 'img_channel_order' in data_samples.metainfo
+    from mmzoom.models.editors import ReferenceUnavailable
     tiles = zoom_tiles(model, inputs, data_samples, plan.tile, progress=not args.no_progress)
     os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
-    write_image(dst, *plan.out_shape, bits,
-                bands_from_tiles(image_tiles(tiles, bits, bgr, factors), plan.out_shape[1]))
+    try:
+        write_image(dst, *plan.out_shape, bits,
+                    bands_from_tiles(image_tiles(tiles, bits, bgr, factors), plan.out_shape[1]))
+    except ReferenceUnavailable as err:  # e.g. ref_mode='lr_jpg' on a bare RAW file
+        raise CliError(f'{src}: {err}') from err
 
 
 def main(argv: Optional[List[str]] = None) -> None:

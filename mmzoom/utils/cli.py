@@ -119,9 +119,10 @@ def user_error(err: BaseException, cfg=None) -> Optional[CliError]:
     from mmzoom.evaluation.metrics.lpips import LPIPSWeightsMissing
     from mmzoom.raw import RawReadError
     from mmzoom.datasets.transforms import PatchSizeError
+    from mmzoom.models.editors import ReferenceUnavailable
     from mmzoom.utils.checkpoint import CheckpointMismatch
     known = (PreparedStoreError, SRRawDatasetError, LPIPSWeightsMissing, RawReadError,
-             CheckpointMismatch, PatchSizeError)
+             CheckpointMismatch, PatchSizeError, ReferenceUnavailable)
     msg = str(err)
     worker = re.search(r'Caught (\w+) in DataLoader worker', msg)
     if not isinstance(err, known) and not (worker and worker.group(1) in

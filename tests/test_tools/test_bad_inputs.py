@@ -146,3 +146,13 @@ def test_visualize_alignment_writes_the_panel_and_refuses_a_model_without_one(fi
     proc = run_tool(['tools/analysis_tools/visualize_alignment.py', DEMO_CONFIG, files['rnan'],
                      '--img', files['png'], '--out', out], check=False)
     assert 'not SDAN: there is no alignment to show' in one_line(proc)
+
+
+@pytest.mark.slow
+def test_a_reference_mode_the_input_cannot_give_is_one_line(files, tmp_path):
+    # a bare RAW file has no LR camera JPG beside it in the inference pipeline
+    proc = run_tool(['tools/infer.py', SDAN_DEMO, files['sdan'], '--img', files['dng'], '--out',
+                     str(tmp_path / 'o.png'), '--cfg-options', 'model.test_cfg.ref_mode=lr_jpg'],
+                    check=False)
+    assert "ref_mode='lr_jpg' needs the LR shot's camera JPG" in one_line(proc)
+    assert not any(p.name.startswith('o') for p in tmp_path.iterdir())

@@ -1,6 +1,6 @@
 from .sisr_edit_model import SISREditModel
 
 __all__ = ['SISREditModel']
-from .sdan import SDAN  # noqa: E402
+from .sdan import SDAN, ReferenceUnavailable  # noqa: E402
 
-__all__ += ['SDAN']
+__all__ += ['SDAN', 'ReferenceUnavailable']

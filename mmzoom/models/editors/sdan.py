@@ -17,6 +17,12 @@ from ..layers.demosaic import BilinearDemosaic
 
 REF_MODES = ('self', 'lr_jpg', 'oracle')
 
+
+class ReferenceUnavailable(ValueError):
+    """The data sample lacks the reference the model's ``ref_mode`` (or training) needs; the
+    message says which and how to get it."""
+
+
 #: Input pixels of a tile side unless ``test_cfg.tile`` says otherwise: 256 at 4x, 128 at 8x
 #: (the same 1024 px of output), about 1 GB of working memory for the full SDAN on CPU whatever
 #: the image (tools/analysis_tools/benchmark_inference.py), at 0.92-0.97x the whole-image
@@ -124,9 +130,9 @@ class SDAN(BaseEditModel):
     def _pipeline_reference(self, data_samples: Optional[DataSample]) -> Tensor:
         ref = None if data_samples is None else data_samples.get('ref_img', None)
         if ref is None:
-            raise ValueError('this SDAN mode needs the reference Y\' in the data samples '
-                             '(ref_img): add the reference step to the pipeline and '
-                             "'ref_img' to data_preprocessor.data_keys")
+            raise ReferenceUnavailable('this SDAN mode needs the reference Y\' in the data '
+                                       'samples (ref_img): add the reference step to the '
+                                       "pipeline and 'ref_img' to data_preprocessor.data_keys")
         return ref
 
     def reference_fn(self, inputs: Tensor, data_samples: Optional[DataSample]) -> ReferenceFn:
@@ -148,10 +154,10 @@ class SDAN(BaseEditModel):
         if self.ref_mode == 'lr_jpg' and inputs.shape[1] == 1:
             ref = None if data_samples is None else data_samples.get('lr_ref', None)
             if ref is None:
-                raise ValueError("ref_mode='lr_jpg' needs the LR shot's camera JPG (lr_ref): "
-                                 "the SR-RAW val/test pipelines add it (LRJpgReference) when "
-                                 'the JPG is beside the RAW; a bare RAW file has none, use '
-                                 "ref_mode='self'")
+                raise ReferenceUnavailable(
+                    "ref_mode='lr_jpg' needs the LR shot's camera JPG (lr_ref): the SR-RAW "
+                    'val/test pipelines add it (LRJpgReference) when the JPG is beside the RAW; '
+                    "a bare RAW file has none, use ref_mode='self'")
             return (ref.to(inputs) - prep.mean) / prep.std
         return self.self_reference(inputs)
 
