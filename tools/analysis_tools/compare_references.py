@@ -55,7 +55,15 @@ def main(argv: Optional[List[str]] = None) -> int:
         ds_cfg.data_root = args.data_root
     ds_cfg.split = args.split
     ds_cfg.pipeline = [step for step in ds_cfg.pipeline if step['type'] != 'PackInputs']
-    dataset = DATASETS.build(ds_cfg)
+    from mmzoom.utils.cli import user_error
+    try:
+        dataset = DATASETS.build(ds_cfg)
+    except (FileNotFoundError, ValueError) as err:
+        known = user_error(err)
+        if known is None and not isinstance(err, FileNotFoundError):
+            raise
+        print(f'error: {known or err}', file=sys.stderr)
+        return 1
     model = MODELS.build(cfg.model)
     rows = []
     print('| pair | self (bilinear, gamma) | lr_jpg (LR camera JPG) |')
@@ -63,7 +71,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     for i in range(len(dataset)):
         sample = dataset[i]
         if sample['img'].shape[-1] != 1:
-            print(f'{args.config} has RGB input: its self reference is the LR JPG itself')
+            print(f'error: {args.config} has RGB input: its self reference is the LR JPG '
+                  'itself, there is nothing to compare', file=sys.stderr)
             return 1
         mosaic = torch.from_numpy(np.ascontiguousarray(sample['img'][..., 0]))[None, None]
         with torch.no_grad():
