@@ -160,10 +160,6 @@ def pair_folder(root: str, split: str, sequence: str, hr: int, lr: int) -> str:
 
 # -- encoding one aligned pair --------------------------------------------------------------------
 
-def _black_tile(results: dict) -> List[float]:
-    return [float(b) for b in results['raw_black_level']]
-
-
 def _decode_counts(counts: np.ndarray, enc: dict, top: int, left: int) -> np.ndarray:
     oy, ox = enc['origin']
     mosaic = normalise_counts(counts[..., 0], enc['black'], enc['white'],
@@ -195,7 +191,7 @@ def encode_pair(results: dict, hr_bits: int, value_scale: float = 255.0
     """
     img, gt = results['img'], results['gt']
     if 'mosaic_pattern' in results:
-        enc = dict(kind='counts', black=_black_tile(results),
+        enc = dict(kind='counts', black=[float(b) for b in results['raw_black_level']],
                    white=float(results['raw_white_level']), value_scale=float(value_scale),
                    origin=[int(v) for v in results['img_origin']])
         black_map = tile_cfa(enc['black'], img.shape[:2], dtype=np.float64,
@@ -229,6 +225,16 @@ def encode_pair(results: dict, hr_bits: int, value_scale: float = 255.0
 _ARRAY_KEYS = ('img', 'gt')
 
 
+def write_plane(path: str, samples: np.ndarray) -> None:
+    """(H, W, 1 or 3) stored samples as a tiled, zlib-compressed TIFF (horizontal predictor)."""
+    import tifffile
+
+    rgb = samples.shape[-1] == 3
+    tifffile.imwrite(path, samples if rgb else samples[..., 0], tile=(TILE, TILE),
+                     compression='zlib', predictor=2, photometric='rgb' if rgb else 'minisblack',
+                     metadata=None)
+
+
 def write_pair(folder: str, results: dict, info: dict, hr_bits: int, value_scale: float,
                source: dict) -> int:
     """Write one aligned pair into ``folder`` atomically; returns the bytes written.
@@ -237,18 +243,13 @@ def write_pair(folder: str, results: dict, info: dict, hr_bits: int, value_scale
     three are closed, so a killed run leaves a partial folder (removed by the next run) and never
     a pair that looks complete. An OSError from the disk propagates (the caller stops there).
     """
-    import tifffile
-
     img, img_enc, gt, gt_enc = encode_pair(results, hr_bits, value_scale)
     tmp = f'{folder}{PARTIAL_TAG}{os.getpid()}'
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
     try:
         for name, arr in (('img.tif', img), ('gt.tif', gt)):
-            rgb = arr.shape[-1] == 3
-            tifffile.imwrite(osp.join(tmp, name), arr if rgb else arr[..., 0], tile=(TILE, TILE),
-                             compression='zlib', predictor=2,
-                             photometric='rgb' if rgb else 'minisblack', metadata=None)
+            write_plane(osp.join(tmp, name), arr)
         extra = {k: v for k, v in results.items() if k not in _ARRAY_KEYS and k not in info}
         meta = dict(info=to_json(info), results=to_json(extra), img=img_enc, gt=gt_enc,
                     img_shape=list(img.shape), gt_shape=list(gt.shape), source=source)

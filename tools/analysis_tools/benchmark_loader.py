@@ -122,10 +122,9 @@ def photo_bytes_per_pixel(hr_bits: int) -> float:
 
     import cv2
     import numpy as np
-    import tifffile
 
     sys.path.insert(0, ROOT)
-    from mmzoom.datasets.prepared_store import TILE, encode_pair
+    from mmzoom.datasets.prepared_store import encode_pair, write_plane
     from mmzoom.raw.synthetic import load_photos
 
     total_bytes = total_px = 0
@@ -137,8 +136,7 @@ def photo_bytes_per_pixel(hr_bits: int) -> float:
             img = np.zeros((2, 2, 3), np.float32)
             _, _, stored, _ = encode_pair(dict(img=img, gt=np.clip(gt, 0, 255)), hr_bits)
             path = osp.join(tmp, f'{name}.tif')
-            tifffile.imwrite(path, stored, tile=(TILE, TILE), compression='zlib', predictor=2,
-                             photometric='rgb', metadata=None)
+            write_plane(path, stored)
             total_bytes += osp.getsize(path)
             total_px += photo.shape[0] * photo.shape[1]
     return total_bytes / total_px
