@@ -2,7 +2,8 @@
 
 Bayer packing and CFA-pattern algebra (:mod:`.bayer`), RAW decoding with levels from the file and
 DNG writing (:mod:`.rawfile`), EXIF focal lengths (:mod:`.exif`), field-of-view crops (:mod:`.fov`),
-``tform.txt`` / ``wb.txt`` files (:mod:`.metafiles`), ECC alignment (:mod:`.align`), white-balance
+``tform.txt`` / ``wb.txt`` files (:mod:`.metafiles`), pixel geometry of frames and warps
+(:mod:`.geometry`), ECC alignment (:mod:`.align`), white-balance
 gains (:mod:`.white_balance`), the SR-RAW folder tree and its checker (:mod:`.srraw_tree`) and a
 synthetic SR-RAW-shaped dataset with known ground truth (:mod:`.synthetic`).
 """

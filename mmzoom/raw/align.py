@@ -14,6 +14,7 @@ import numpy as np
 
 from .exif import read_focal_length
 from .fov import crop_fov, fov_ratio
+from .geometry import as3x3, inner_box, quad_corners, resize_map
 from .metafiles import write_tform
 from .srraw_tree import JPG_EXTENSIONS, shot_paths
 
@@ -70,13 +71,9 @@ def rescale_affine(warp: np.ndarray, from_size: Tuple[int, int],
         warp: (2, 3) warp between ``from_size`` frames.
         from_size, to_size: ``(height, width)``.
     """
-    (fh, fw), (th, tw) = from_size, to_size
-    # to-frame coordinates -> from-frame coordinates: x_from = s * x_to + c.
-    s = np.array([fw / tw, fh / th])
-    c = 0.5 * s - 0.5
-    to_from = np.array([[s[0], 0, c[0]], [0, s[1], c[1]], [0, 0, 1]])
-    from_to = np.linalg.inv(to_from)
-    full = from_to @ np.vstack([warp, [0, 0, 1]]) @ to_from
+    # to-frame pixels -> from-frame pixels is a cv2 resize map.
+    to_from = resize_map(from_size, to_size)
+    full = np.linalg.inv(to_from) @ as3x3(warp) @ to_from
     return full[:2]
 
 
@@ -97,13 +94,14 @@ def common_region(tforms: Mapping[int, np.ndarray],
         ``(min_h, max_h, min_w, max_w)`` integers, clipped to the frame.
     """
     h, w = size
-    corners = np.array([[0, w, 0, w], [0, 0, h, h], [1, 1, 1, 1]], dtype=np.float64)
-    min_w, min_h, max_w, max_h = 0.0, 0.0, float(w), float(h)
+    # SR-RAW's rule maps the points 0 and w (not the pixel edges -0.5 and w - 0.5): kept, so that
+    # the box is the one its ``corner:`` lines hold.
+    corners = quad_corners(0.0, float(w), 0.0, float(h))
+    min_h, max_h, min_w, max_w = 0.0, float(h), 0.0, float(w)
     for warp in tforms.values():
-        inv = np.linalg.inv(np.vstack([warp, [0, 0, 1]]))
-        x, y = (inv @ corners)[:2]
-        min_w, max_w = max(min_w, x[0], x[2]), min(max_w, x[1], x[3])
-        min_h, max_h = max(min_h, y[0], y[1]), min(max_h, y[2], y[3])
+        top, bottom, left, right = inner_box(np.linalg.inv(as3x3(warp)) @ corners)
+        min_h, max_h = max(min_h, top), min(max_h, bottom)
+        min_w, max_w = max(min_w, left), min(max_w, right)
     box = (int(np.ceil(min_h)), int(np.floor(max_h)), int(np.ceil(min_w)), int(np.floor(max_w)))
     if box[1] <= box[0] or box[3] <= box[2]:
         raise AlignmentError(f'the aligned images share no common region (box {box})')

@@ -22,7 +22,7 @@ import numpy as np
 from .align import common_region
 from .bayer import BAYER_PATTERNS, tile_cfa
 from .exif import write_jpeg
-from .fov import fov_crop_box
+from .geometry import fov_frame_to_jpg
 from .metafiles import write_tform, write_wb
 from .rawfile import write_dng
 
@@ -101,12 +101,9 @@ def truth_tform(size: Tuple[int, int], ratio: float, shift_ref: Tuple[float, flo
     # Reference pixel x -> shot-k pixel q: both see the same scene point.
     lin = ratio * np.eye(2)
     off = c - np.asarray(shift_k) + ratio * (np.asarray(shift_ref) - c)
-    # Shot-k pixel -> pixel of its FOV crop resized to the reference size (cv2.resize centres).
-    top, bottom, left, right = fov_crop_box(h, w, ratio)
-    sx, sy = w / (right - left), h / (bottom - top)
-    res = np.array([[sx, 0, (0.5 - left) * sx - 0.5], [0, sy, (0.5 - top) * sy - 0.5],
-                    [0, 0, 1]])
-    full = res @ np.vstack([np.hstack([lin, off[:, None]]), [0, 0, 1]])
+    # Shot-k pixel -> pixel of its FOV crop resized to the reference size.
+    frame_to_shot = fov_frame_to_jpg((h, w), ratio, (h, w))[0]
+    full = np.linalg.inv(frame_to_shot) @ np.vstack([np.hstack([lin, off[:, None]]), [0, 0, 1]])
     return full[:2]
 
 

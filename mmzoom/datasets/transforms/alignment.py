@@ -19,7 +19,11 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmagic.registry import TRANSFORMS
-from mmzoom.raw import fov_crop_box, fov_ratio
+from mmzoom.raw import fov_ratio
+from mmzoom.raw.geometry import (as3x3, box_edges, fov_frame_to_jpg, inner_box, resize_map,
+                                 translate)
+
+__all__ = ['SRRawFovAlign', 'fov_frame_to_jpg', 'warp_region']
 
 _INTERPOLATIONS = ('bilinear', 'bicubic')
 # When the HR JPG has more than this many pixels per target pixel, it is first reduced with an
@@ -29,58 +33,6 @@ _ANTIALIAS_ZOOM = 1.25
 _KERNEL_MARGIN = 3
 # Coordinates within this distance of a pixel edge count as inside (float round-off).
 _EPS = 1e-6
-
-
-def _translate(tx: float, ty: float) -> np.ndarray:
-    return np.array([[1.0, 0.0, tx], [0.0, 1.0, ty], [0.0, 0.0, 1.0]])
-
-
-def _resize_map(src_shape: Tuple[int, int], dst_shape: Tuple[int, int]) -> np.ndarray:
-    """3x3 map from pixel (x, y) of ``src`` resized to ``dst_shape`` back to ``src`` pixels,
-    with ``cv2.resize``'s pixel-centre convention ``x_src = (x_dst + 0.5) * W_src / W_dst - 0.5``.
-    """
-    (sh, sw), (dh, dw) = src_shape, dst_shape
-    sx, sy = sw / dw, sh / dh
-    return np.array([[sx, 0.0, 0.5 * sx - 0.5], [0.0, sy, 0.5 * sy - 0.5], [0.0, 0.0, 1.0]])
-
-
-def _as3x3(warp) -> np.ndarray:
-    warp = np.asarray(warp, dtype=np.float64)
-    if warp.shape == (2, 3):
-        warp = np.vstack([warp, [0.0, 0.0, 1.0]])
-    if warp.shape != (3, 3):
-        raise ValueError(f'expected a 2x3 affine warp, got shape {warp.shape}')
-    return warp
-
-
-def fov_frame_to_jpg(jpg_shape: Tuple[int, int], ratio: float,
-                     reference_shape: Tuple[int, int]) -> Tuple[np.ndarray, Tuple[int, ...]]:
-    """Map from the ``tform.txt`` frame of a shot to its JPG pixels.
-
-    The frame of shot k in ``tform.txt`` is its JPG cut to the field of view of 00001
-    (:func:`mmzoom.raw.fov_crop_box` with ``ratio = f_k / f_1``) and resized to the size of the
-    00001 JPG (:mod:`mmzoom.raw.metafiles`).
-
-    Returns:
-        ``(map, box)``: 3x3 map (frame pixel -> JPG pixel) and the FOV box
-        ``(top, bottom, left, right)`` in JPG pixels.
-    """
-    top, bottom, left, right = fov_crop_box(jpg_shape[0], jpg_shape[1], ratio)
-    return (_translate(left, top) @ _resize_map((bottom - top, right - left), reference_shape),
-            (top, bottom, left, right))
-
-
-def _box_corners(top: float, bottom: float, left: float, right: float) -> np.ndarray:
-    """Homogeneous corners TL, TR, BL, BR (columns) of an index box's pixel edges."""
-    x0, x1, y0, y1 = left - 0.5, right - 0.5, top - 0.5, bottom - 0.5
-    return np.array([[x0, x1, x0, x1], [y0, y0, y1, y1], [1.0, 1.0, 1.0, 1.0]])
-
-
-def _inner_box(corners: np.ndarray) -> Tuple[float, float, float, float]:
-    """Axis-aligned box (y_min, y_max, x_min, x_max) inside the quadrilateral TL, TR, BL, BR
-    (the rule of SR-RAW's ``get_transformed_corner``; exact for the small rotations of ECC)."""
-    x, y = corners[0], corners[1]
-    return (max(y[0], y[1]), min(y[2], y[3]), max(x[0], x[2]), min(x[1], x[3]))
 
 
 def _even_span(lo: float, hi: float, origin: int, size: int) -> Tuple[int, int]:
@@ -120,11 +72,11 @@ def warp_region(src: np.ndarray, warp: np.ndarray, out_shape: Tuple[int, int],
     x1 = max(min(math.ceil(corners[0].max()) + _KERNEL_MARGIN + 1, src.shape[1]), x0 + 1)
     y1 = max(min(math.ceil(corners[1].max()) + _KERNEL_MARGIN + 1, src.shape[0]), y0 + 1)
     region = np.ascontiguousarray(src[y0:y1, x0:x1], dtype=np.float32)
-    warp = _translate(-x0, -y0) @ warp
+    warp = translate(-x0, -y0) @ warp
     zoom = math.sqrt(abs(np.linalg.det(warp[:2, :2])))  # source pixels per output pixel
     if antialias and zoom > _ANTIALIAS_ZOOM:
         small = (max(1, round(region.shape[0] / zoom)), max(1, round(region.shape[1] / zoom)))
-        warp = np.linalg.inv(_resize_map(region.shape[:2], small)) @ warp
+        warp = np.linalg.inv(resize_map(region.shape[:2], small)) @ warp
         region = cv2.resize(region, (small[1], small[0]), interpolation=cv2.INTER_AREA)
         if region.ndim == 2:
             region = region[..., None]
@@ -182,16 +134,16 @@ class SRRawFovAlign(BaseTransform):
         frame = tuple(results['img_frame_shape'])
         # The RAW mosaic and the JPG of one shot show the same view; map by their sizes
         # (identical for SR-RAW's Sony files; the identity in RGB mode).
-        frame_to_lr_jpg = _resize_map(lr_jpg, frame)
+        frame_to_lr_jpg = resize_map(lr_jpg, frame)
         lr_to_jpg, lr_box = fov_frame_to_jpg(lr_jpg, fov_ratio(focal['lr'], focal['reference']),
                                              ref_shape)
         hr_to_jpg, hr_box = fov_frame_to_jpg(hr_jpg, fov_ratio(focal['hr'], focal['reference']),
                                              ref_shape)
-        a_lr, a_hr = _as3x3(results['tforms']['lr']), _as3x3(results['tforms']['hr'])
+        a_lr, a_hr = as3x3(results['tforms']['lr']), as3x3(results['tforms']['hr'])
         frame_to_hr = (hr_to_jpg @ a_hr @ np.linalg.inv(a_lr) @ np.linalg.inv(lr_to_jpg)
                        @ frame_to_lr_jpg)
-        hr_valid = _inner_box(np.linalg.inv(frame_to_hr) @ _box_corners(*hr_box))
-        lr_valid = _inner_box(np.linalg.inv(frame_to_lr_jpg) @ _box_corners(*lr_box))
+        hr_valid = inner_box(np.linalg.inv(frame_to_hr) @ box_edges(*hr_box))
+        lr_valid = inner_box(np.linalg.inv(frame_to_lr_jpg) @ box_edges(*lr_box))
         return frame_to_hr, lr_valid, hr_valid
 
     def transform(self, results: dict) -> dict:
@@ -214,7 +166,7 @@ class SRRawFovAlign(BaseTransform):
         results['img'] = np.ascontiguousarray(lr, dtype=np.float32)
         results['img_origin'] = (oy + top, ox + left)
         # Target pixel -> frame position of the LR crop (s x s target pixels per LR pixel).
-        target_to_frame = _translate(ox + left, oy + top) @ _resize_map((h, w),
+        target_to_frame = translate(ox + left, oy + top) @ resize_map((h, w),
                                                                         (scale * h, scale * w))
         warp = frame_to_hr @ target_to_frame
         gt = warp_region(hr, warp, (scale * h, scale * w), self.interpolation, self.antialias)

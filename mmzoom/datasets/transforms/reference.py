@@ -7,6 +7,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmagic.registry import TRANSFORMS
+from mmzoom.raw.geometry import resize_map, translate
 from mmzoom.raw.white_balance import remove_white_balance
 
 _INTERPOLATIONS = ('bicubic', 'area')
@@ -90,7 +91,7 @@ class LRJpgReference(BaseTransform):
     def transform(self, results: dict) -> dict:
         import cv2
 
-        from .alignment import _resize_map, _translate, warp_region
+        from .alignment import warp_region
         path = results.get('lr_jpg_path')
         if not path or not osp.isfile(path):
             return results
@@ -112,7 +113,7 @@ class LRJpgReference(BaseTransform):
         if jpg.shape[:2] == frame:
             ref = jpg[top:top + h, left:left + w].astype(np.float32)
         else:  # another grid: map frame pixels onto the JPG by the two sizes
-            ref = warp_region(jpg, _resize_map(jpg.shape[:2], frame) @ _translate(left, top),
+            ref = warp_region(jpg, resize_map(jpg.shape[:2], frame) @ translate(left, top),
                               (h, w))
         results['lr_ref'] = np.clip(
             remove_white_balance(ref, results['img_wb_gains'], self.gamma), 0, 255)
