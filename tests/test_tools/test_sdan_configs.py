@@ -51,6 +51,14 @@ def test_every_config_builds_and_full_sdan_has_the_public_parameter_count():
             assert abs(n - 1.67e6) / 1.67e6 < 0.05, n
 
 
+@pytest.mark.parametrize('config', glob.glob(osp.join(ROOT, 'configs', 'sdan', '*.py')),
+                         ids=lambda p: osp.basename(p)[:-3])
+def test_both_loss_terms_shave_the_same_border(config):
+    """X' (input grid) and the zoom (HR grid) leave out the same region at every scale."""
+    model = Config.fromfile(config).model
+    assert model.align_loss.border * model.generator.upscale_factor == model.pixel_loss.border
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize('config', CONFIGS, ids=lambda p: osp.basename(p)[:-3])
 def test_config_trains_with_tools_train(config, srraw_root, tmp_path):

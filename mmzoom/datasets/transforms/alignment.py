@@ -2,15 +2,17 @@
 
 What the SR-RAW / SDAN code does per pair (REFERENCE.md, "SR-RAW"): cut the LR shot to the field
 of view of the reference shot 00001 (ratio f_LR / f_1) and the HR shot likewise
-(f_HR / f_1), warp the HR image into the LR frame with the ``tform.txt`` warps
-(``A_HR @ inv(A_LR)``), keep the region both cover and resize the target to exactly ``s`` times
-the LR size. The RAW is never resampled, only cropped ("we don't want to transform or sample the
-raw sensor").
+(f_HR / f_1), map both into the 00001 frame with their ``tform.txt`` warps, keep the region both
+cover and resize the target to exactly ``s`` times the LR size. The RAW is never resampled, only
+cropped ("we don't want to transform or sample the raw sensor").
 
 mmzoom composes the same chain of maps into one affine map from each target pixel to the HR JPG
 and resamples the HR JPG once (the public code resizes and warps it three times), with pixel
-centres handled like ``cv2.resize``. The LR crop starts at an even offset of the mosaic and has
-even sides, so the CFA phase set by :class:`LoadRawFromFile` is kept.
+centres handled like ``cv2.resize`` (:mod:`mmzoom.raw.geometry`). A ``tform.txt`` warp ``A_k``
+maps a 00001-frame pixel to shot k's frame, so an LR-frame pixel goes to the HR frame by
+``A_HR @ inv(A_LR)`` (first back to 00001, then out to the HR shot); tests with rotated and
+scaled warps tell this order from its reverse. The LR crop starts at an even offset of the mosaic
+and has even sides, so the CFA phase set by :class:`LoadRawFromFile` is kept.
 """
 import math
 from typing import Dict, Sequence, Tuple
