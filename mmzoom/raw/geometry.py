@@ -61,7 +61,7 @@ def quad_corners(x0: float, x1: float, y0: float, y1: float) -> np.ndarray:
 
 
 def box_edges(top: float, bottom: float, left: float, right: float) -> np.ndarray:
-    """:func:`quad_corners` of the pixel edges of the index box ``[top, bottom) x [left, right)``."""
+    """:func:`quad_corners` of the pixel edges of the index box [top, bottom) x [left, right)."""
     return quad_corners(left - 0.5, right - 0.5, top - 0.5, bottom - 0.5)
 
 
