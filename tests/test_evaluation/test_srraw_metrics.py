@@ -181,3 +181,35 @@ def test_public_sdan_protocol_reproduces_its_formula():
     assert value == pytest.approx(10 * np.log10(255 ** 2 / mse), abs=1e-3)
     # ...which is not the mmzoom protocol (WB on both, no rounding)
     assert abs(_metric_value(SRRawPSNR(crop_border=44), gt, pred) - value) > 0.5
+
+
+def test_centre_and_corner_split_measures_where_the_error_is():
+    # Clean centre, noisy corners (and edges): the split tells them apart, the whole lies between.
+    rng = np.random.default_rng(0)
+    gt = torch.from_numpy(rng.uniform(20, 200, (3, 136, 168)).astype(np.float32))
+    noise = rng.normal(0, 12, (3, 136, 168)).astype(np.float32)
+    inner = np.zeros((136, 168), bool)
+    inner[8 + 30:136 - 8 - 30, 8 + 38:168 - 8 - 38] = True  # the central half after an 8 px crop
+    noise[:, inner] = rng.normal(0, 1, (3, int(inner.sum())))
+    pred = gt + torch.from_numpy(noise)
+    centre, corner = (SRRawPSNR(crop_border=8, reapply_wb=False, region=r)
+                      for r in ('centre', 'corner'))
+    assert (centre.metric, corner.metric) == ('PSNR_rgb_nowb_b8_centre', 'PSNR_rgb_nowb_b8_corner')
+    whole = _metric_value(SRRawPSNR(crop_border=8, reapply_wb=False), gt, pred)
+    c, k = _metric_value(centre, gt, pred), _metric_value(corner, gt, pred)
+    assert c == pytest.approx(20 * np.log10(255 / 1.0), abs=0.3)
+    assert k == pytest.approx(20 * np.log10(255 / 12.0), abs=0.3)
+    assert k < whole < c
+    # Corners: the mean of the four corner blocks' values, each computed on its own.
+    x = _protocol(gt, None, 8)
+    y = _protocol(pred, None, 8)
+    blocks = [(slice(t, t + 30), slice(l, l + 38)) for t in (0, 90) for l in (0, 114)]
+    expected = np.mean([10 * np.log10(255 ** 2 / np.mean((x[b] - y[b]) ** 2)) for b in blocks])
+    assert k == pytest.approx(expected, abs=1e-3)
+    assert 'corner blocks' in corner.protocol_description()
+    with pytest.raises(ValueError, match='no corner'):
+        _metric_value(SRRawPSNR(crop_border=0, region='corner', centre_fraction=0.99), gt, pred)
+    with pytest.raises(ValueError, match='region'):
+        SRRawPSNR(region='edges')
+    with pytest.raises(ValueError, match='centre_fraction'):
+        SRRawSSIM(region='centre', centre_fraction=1.5)

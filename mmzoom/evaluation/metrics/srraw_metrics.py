@@ -15,6 +15,13 @@ With ``align_gt`` the target is first warped onto the prediction by a dense opti
 colour-mapped to it (:mod:`.gt_alignment`), and the measure keeps the pixels the warp fills: the
 "aligned" metrics later work on misaligned pairs reports beside the plain ones.
 
+With ``region='centre'`` only the central ``centre_fraction`` of each side of the measured
+image counts (a quarter of the area by default); with ``region='corner'`` the mean over its four
+corner blocks, the rows and columns outside the centre's ((1 - fraction) / 2 of each side, the
+same area as the centre in all by default): the split SelfDZSR (ECCV 2022) reports, whose centre is where a
+reference of twice the focal length overlaps the input, and whose corners hold most of the
+lens falloff, distortion and residual misalignment. The name gets ``_centre`` / ``_corner``.
+
 A metric named ``PSNR_rgb_wb_b32`` is PSNR on RGB after re-applying the white balance, with 32 px
 borders cropped; ``nowb`` marks a run without step 1, a suffix ``_aligned`` the aligned target.
 The protocol is also logged once per evaluation.
@@ -35,6 +42,7 @@ from .gt_alignment import align_target, measured_box
 from .lpips import LPIPS
 
 _SPACES = ('rgb', 'y')
+_REGIONS = (None, 'centre', 'corner')
 
 
 class SRRawProtocol:
@@ -48,7 +56,12 @@ class SRRawProtocol:
 
     def _init_protocol(self, crop_border: int, colour_space: str, reapply_wb: bool,
                        channel_order: str, wb_key: str, wb_gamma: float,
-                       align_gt: bool = False, public_sdan: bool = False) -> None:
+                       align_gt: bool = False, public_sdan: bool = False,
+                       region: Optional[str] = None, centre_fraction: float = 0.5) -> None:
+        if region not in _REGIONS:
+            raise ValueError(f'region must be one of {_REGIONS}, got {region!r}')
+        if not 0 < centre_fraction < 1:
+            raise ValueError(f'centre_fraction must be in (0, 1), got {centre_fraction}')
         if colour_space not in _SPACES:
             raise ValueError(f'colour_space must be one of {_SPACES}, got {colour_space!r}')
         if channel_order.upper() not in ('RGB', 'BGR'):
@@ -63,12 +76,16 @@ class SRRawProtocol:
         self.wb_gamma = wb_gamma
         self.align_gt = align_gt
         self.public_sdan = public_sdan
+        self.region = region
+        self.centre_fraction = float(centre_fraction)
 
     @property
     def protocol_tag(self) -> str:
         """``<space>_<wb|nowb>_b<border>``, the suffix of the metric name."""
         tag = f'{self.colour_space}_{"wb" if self.reapply_wb else "nowb"}_b{self.crop_border}'
-        return tag + ('_aligned' if self.align_gt else '') + ('_public' if self.public_sdan else '')
+        return (tag + ('_aligned' if self.align_gt else '')
+                + ('_public' if self.public_sdan else '')
+                + (f'_{self.region}' if self.region else ''))
 
     def protocol_description(self) -> str:
         wb = (f'HR white balance re-applied (x g^(1/{self.wb_gamma}), clipped to 0..255)'
@@ -79,7 +96,28 @@ class SRRawProtocol:
         if self.public_sdan:
             wb = ('as the public SDAN test script: HR white balance re-applied to the target only, '
                   'prediction rounded to 8 bits')
-        return f'{wb}, {self.crop_border} px borders cropped{aligned}, measured on {space}'
+        region = ''
+        if self.region:
+            part = ('only' if self.region == 'centre' else
+                    'left out, mean of the four corner blocks outside its rows and columns')
+            region = f', central {self.centre_fraction:g} of each side {part}'
+        return (f'{wb}, {self.crop_border} px borders cropped{aligned}, measured on {space}'
+                f'{region}')
+
+    def region_blocks(self, shape) -> list:
+        """``[(top, bottom, left, right), ...]`` of the measured image ``shape`` that
+        ``region`` keeps: the whole image, its centre, or its four corner blocks."""
+        h, w = shape[:2]
+        if self.region is None:
+            return [(0, h, 0, w)]
+        ch, cw = max(1, round(h * self.centre_fraction)), max(1, round(w * self.centre_fraction))
+        top, left = (h - ch) // 2, (w - cw) // 2
+        if self.region == 'centre':
+            return [(top, top + ch, left, left + cw)]
+        if min(top, left) < 1:
+            raise ValueError(f'{self.metric}: a {h}x{w} measured image leaves no corner outside '
+                             f'its central {self.centre_fraction:g}')
+        return [(t, t + top, l, l + left) for t in (0, h - top) for l in (0, w - left)]
 
     def to_linear(self, img, gains: Optional[Sequence[float]],
                   is_prediction: bool = False) -> np.ndarray:
@@ -141,7 +179,9 @@ class SRRawProtocol:
             if gt_p.shape != pred_p.shape:
                 raise ValueError(f'{self.metric}: prediction {tuple(pred.shape)} and target '
                                  f'{tuple(gt.shape)} differ in size ({data.get("gt_path")})')
-            self.results.append({self.metric: self.measure(gt_p, pred_p)})
+            values = [self.measure(gt_p[t:b, l:r], pred_p[t:b, l:r])
+                      for t, b, l, r in self.region_blocks(gt_p.shape)]
+            self.results.append({self.metric: float(np.mean(values))})
 
     def compute_metrics(self, results: list) -> dict:
         print_log(f'{self.metric}: {self.protocol_description()}', logger='current')
@@ -169,6 +209,12 @@ _PROTOCOL_ARGS = """
             white balance re-applied to the target only, the prediction rounded to 8 bits;
             its border is 32 px then ``scale + 8`` more (``crop_border=44`` at 4x). The name
             gets ``_public``. Default: False.
+        region (str, optional): ``'centre'`` or ``'corner'``: measure the central
+            ``centre_fraction`` of each side, or the mean of the four corner blocks outside the
+            centre's rows and columns (SelfDZSR's split); the name gets ``_centre`` /
+            ``_corner``. Default: None (all).
+        centre_fraction (float): side fraction of the centre. Default: 0.5 (the centre and
+            the four corners are a quarter of the area each).
 """
 
 
@@ -181,11 +227,12 @@ class _SRRawSampleWiseMetric(SRRawProtocol, BaseSampleWiseMetric):
                  crop_border: int = 32, colour_space: str = 'rgb', reapply_wb: bool = True,
                  channel_order: str = 'RGB', wb_key: str = 'wb_gains',
                  wb_gamma: float = WB_GAMMA, align_gt: bool = False,
-                 public_sdan: bool = False) -> None:
+                 public_sdan: bool = False, region: Optional[str] = None,
+                 centre_fraction: float = 0.5) -> None:
         super().__init__(gt_key=gt_key, pred_key=pred_key, collect_device=collect_device,
                          prefix=prefix)
         self._init_protocol(crop_border, colour_space, reapply_wb, channel_order, wb_key,
-                            wb_gamma, align_gt, public_sdan)
+                            wb_gamma, align_gt, public_sdan, region, centre_fraction)
         self.metric = f'{type(self).metric}_{self.protocol_tag}'
 
 
@@ -219,8 +266,8 @@ class SRRawSSIM(_SRRawSampleWiseMetric):
 
 @METRICS.register_module()
 class SRRawLPIPS(SRRawProtocol, LPIPS):
-    __doc__ = """LPIPS (AlexNet, v0.1, inputs on [-1, 1]) under the SR-RAW protocol (module docstring;
-    SDAN Table 1). RGB only (LPIPS is defined on colour images). Metric name
+    __doc__ = """LPIPS (AlexNet, v0.1, inputs on [-1, 1]) under the SR-RAW protocol (module
+    docstring; SDAN Table 1). RGB only (LPIPS is defined on colour images). Metric name
     ``LPIPS_rgb_<wb|nowb>_b<border>`` (``LPIPS_random_backbone_...`` with ``pnet_rand``).
     """ + _PROTOCOL_ARGS + """        net (str): LPIPS backbone. Default: ``'alex'``.
         version (str): LPIPS version. Default: ``'0.1'``.
@@ -236,14 +283,15 @@ class SRRawLPIPS(SRRawProtocol, LPIPS):
                  channel_order: str = 'RGB', wb_key: str = 'wb_gains',
                  wb_gamma: float = WB_GAMMA, net: str = 'alex', version: str = '0.1',
                  pnet_rand: bool = False, device: str = 'cpu', align_gt: bool = False,
-                 public_sdan: bool = False) -> None:
+                 public_sdan: bool = False, region: Optional[str] = None,
+                 centre_fraction: float = 0.5) -> None:
         if colour_space != 'rgb':
             raise ValueError("SRRawLPIPS measures RGB images only: use colour_space='rgb'")
         super().__init__(gt_key=gt_key, pred_key=pred_key, collect_device=collect_device,
                          prefix=prefix, channel_order=channel_order, net=net, version=version,
                          pnet_rand=pnet_rand, device=device)
         self._init_protocol(crop_border, colour_space, reapply_wb, channel_order, wb_key,
-                            wb_gamma, align_gt, public_sdan)
+                            wb_gamma, align_gt, public_sdan, region, centre_fraction)
         self.metric = f'{self.metric}_{self.protocol_tag}'
 
     def measure(self, gt: np.ndarray, pred: np.ndarray) -> float:
