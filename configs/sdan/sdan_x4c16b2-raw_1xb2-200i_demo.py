@@ -18,33 +18,13 @@ model = dict(
     pixel_loss=dict(border=border),
     align_loss=dict(border=border // 4))
 
-srraw_meta_keys = [
-    'cfa_pattern', 'wb_gains', 'scale', 'focal_lengths', 'sequence', 'hr_index', 'lr_index'
-]
-# Patches of 128 HR px (32 mosaic px): the narrowest pair of a 512 px frame, (3, 7), keeps about
-# 50 mosaic rows after the field-of-view crop.
-train_pipeline = [
-    dict(type='LoadRawFromFile', key='img'),
-    dict(type='LoadSRRawJpg', key='gt'),
-    dict(type='SRRawFovAlign', interpolation='bicubic'),
-    dict(type='CfaSafeFlip', keys=['img', 'gt'], flip_ratio=0.5,
-         directions=['horizontal', 'vertical', 'transpose']),
-    dict(type='PairedRawCrop', gt_patch_size=128, position='truncnorm'),
-    dict(type='RemoveWhiteBalance', keys=['gt']),
-    dict(type='MakeReference', interpolation='bicubic'),
-    dict(type='PackInputs', keys=['img'], meta_keys=srraw_meta_keys),
-]
+# The base pipelines with smaller crops. Patches of 128 HR px (32 mosaic px): the narrowest pair
+# of a 512 px frame, (3, 7), keeps about 50 mosaic rows after the field-of-view crop.
 # Validation on the central 192 HR px of the test pair (the paper's protocol uses 1024).
-val_pipeline = [
-    dict(type='LoadRawFromFile', key='img'),
-    dict(type='LoadSRRawJpg', key='gt'),
-    dict(type='SRRawFovAlign', interpolation='bicubic'),
-    dict(type='PairedRawCrop', gt_patch_size=192, position='centre'),
-    dict(type='RemoveWhiteBalance', keys=['gt']),
-    dict(type='MakeReference', interpolation='bicubic'),
-    dict(type='LRJpgReference'),
-    dict(type='PackInputs', keys=['img'], meta_keys=srraw_meta_keys, data_keys=['lr_ref']),
-]
+train_pipeline = [dict(s, gt_patch_size=128) if s['type'] == 'PairedRawCrop' else s
+                  for s in _base_.train_pipeline]
+val_pipeline = [dict(s, gt_patch_size=192) if s['type'] == 'PairedRawCrop' else s
+                for s in _base_.val_pipeline]
 
 train_dataloader = dict(
     batch_size=2,
@@ -58,30 +38,13 @@ test_dataloader = dict(num_workers=0, dataset=dict(data_root=data_root))
 val_evaluator = dict(
     _delete_=True,
     type='Evaluator',
-    metrics=[
-        dict(type='SRRawPSNR', crop_border=border, colour_space='rgb', reapply_wb=True,
-             prefix='SRRAW-val-centre192'),
-        dict(type='SRRawSSIM', crop_border=border, colour_space='rgb', reapply_wb=True,
-             prefix='SRRAW-val-centre192'),
-    ])
+    metrics=[dict(m, crop_border=border, prefix='SRRAW-val-centre192')
+             for m in _base_.val_evaluator.metrics])
+# The SR-RAW test protocol with the smaller border (every family: plain, Y, aligned, split).
 test_evaluator = dict(
     _delete_=True,
     type='Evaluator',
-    metrics=[
-        dict(type='SRRawPSNR', crop_border=border, colour_space='rgb', reapply_wb=True,
-             prefix='SRRAW-test'),
-        dict(type='SRRawSSIM', crop_border=border, colour_space='rgb', reapply_wb=True,
-             prefix='SRRAW-test'),
-        dict(type='SRRawLPIPS', crop_border=border, reapply_wb=True, prefix='SRRAW-test'),
-        dict(type='SRRawPSNR', crop_border=border, colour_space='y', reapply_wb=True,
-             prefix='SRRAW-test'),
-        dict(type='SRRawSSIM', crop_border=border, colour_space='y', reapply_wb=True,
-             prefix='SRRAW-test'),
-        dict(type='SRRawPSNR', crop_border=border, colour_space='rgb', reapply_wb=True,
-             align_gt=True, prefix='SRRAW-test'),
-        dict(type='SRRawSSIM', crop_border=border, colour_space='rgb', reapply_wb=True,
-             align_gt=True, prefix='SRRAW-test'),
-    ])
+    metrics=[dict(m, crop_border=border) for m in _base_.test_evaluator.metrics])
 
 # 200 iterations instead of 300 epochs.
 train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=200, val_interval=100)

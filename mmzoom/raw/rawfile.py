@@ -89,6 +89,10 @@ class RawImage:
         dtype: dtype name of the stored samples (``'uint16'`` for ARW/DNG).
         bit_depth: bits needed for ``white`` (14 for SR-RAW's Sony files).
         levels_from_file: False when a documented fallback level had to be used.
+        rgb_cam: 3x3 map from white-balanced camera RGB to linear sRGB, LibRaw's (from the
+            file's colour matrix, DNG ``ColorMatrix`` or LibRaw's table for the model); the
+            identity when LibRaw knows none. Rows as LibRaw's ``rgb_cam`` (each sums to 1).
+        camera_wb: the as-shot white-balance multipliers (R, G, B), the smallest 1.
     """
     path: str
     mosaic: np.ndarray
@@ -98,6 +102,8 @@ class RawImage:
     dtype: str
     bit_depth: int
     levels_from_file: bool = True
+    rgb_cam: Tuple[Tuple[float, ...], ...] = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0))
+    camera_wb: Tuple[float, float, float] = (1.0, 1.0, 1.0)
 
     def packed(self) -> np.ndarray:
         """(H/2, W/2, 4) packed mosaic, see :func:`mmzoom.raw.bayer.pack_bayer`."""
@@ -138,6 +144,8 @@ def read_raw(path: Union[str, os.PathLike], black_level: Optional[Sequence[float
             color_desc = raw.color_desc
             file_black = raw.black_level_per_channel
             file_white = raw.white_level
+            rgb_cam = np.asarray(raw.color_matrix, dtype=np.float64)[:, :3]
+            camera_wb = np.asarray(raw.camera_whitebalance, dtype=np.float64)[:3]
     except rawpy.LibRawError as err:
         msg = err.args[0].decode() if err.args and isinstance(err.args[0], bytes) else str(err)
         raise RawReadError(f'{path} {diagnose_raw_file(path, msg)}; {_RAW_FIX}') from err
@@ -171,7 +179,18 @@ def read_raw(path: Union[str, os.PathLike], black_level: Optional[Sequence[float
     return RawImage(path=path, mosaic=mosaic, pattern=pattern,
                     black=tuple(float(b) for b in black.ravel()), white=white,
                     dtype=stored.dtype.name, bit_depth=int(np.ceil(np.log2(white + 1))),
-                    levels_from_file=from_file)
+                    levels_from_file=from_file, **_colour_of(rgb_cam, camera_wb))
+
+
+def _colour_of(rgb_cam: np.ndarray, camera_wb: np.ndarray) -> dict:
+    """RawImage's colour fields from LibRaw's values; LibRaw leaves zeros where it knows
+    nothing (then: identity matrix, unit multipliers, as its own render falls back to)."""
+    out = {}
+    if rgb_cam.shape == (3, 3) and np.all(np.isfinite(rgb_cam)) and np.abs(rgb_cam).sum() > 0:
+        out['rgb_cam'] = tuple(tuple(float(v) for v in row) for row in rgb_cam)
+    if camera_wb.shape == (3, ) and np.all(np.isfinite(camera_wb)) and np.all(camera_wb > 0):
+        out['camera_wb'] = tuple(float(v) for v in camera_wb / camera_wb.min())
+    return out
 
 
 def normalise_counts(counts: np.ndarray, black: Sequence[float], white: float,

@@ -24,7 +24,7 @@ from .bayer import BAYER_PATTERNS, tile_cfa
 from .exif import write_jpeg
 from .geometry import fov_frame_to_jpg
 from .metafiles import write_tform, write_wb
-from .rawfile import write_dng
+from .rawfile import XYZ_TO_LINEAR_SRGB, write_dng
 
 #: Default focal lengths in mm, k = 1 first. Chosen so that the SDAN pairs have exact ratios:
 #: 4x for (k, k + 4), k = 1, 2, 3, and 8x for (1, 6).
@@ -115,7 +115,8 @@ def make_demo_srraw(out: Union[str, os.PathLike],
                     pattern: str = 'RGGB', black_level: Optional[float] = None,
                     bit_depth: int = 14, max_shift: float = 1.5, noise: float = 0.002,
                     raw_ext: str = 'dng', write_meta: bool = True, seed: int = 0,
-                    progress: bool = False) -> dict:
+                    progress: bool = False,
+                    camera_matrix: Optional[Sequence[Sequence[float]]] = None) -> dict:
     """Write ``out/{train,test}/<seq:05d>/0000k.{JPG,<raw_ext>}`` and ``out/demo_truth.json``.
 
     Args:
@@ -135,6 +136,9 @@ def make_demo_srraw(out: Union[str, os.PathLike],
         write_meta: also write the true ``tform.txt`` and ``wb.txt`` of each sequence.
         seed: random seed; the same arguments give the same files.
         progress: show a progress bar.
+        camera_matrix: 3x3 map from linear sRGB to the camera's RGB (rows summing to 1, so
+            white stays white); written into each DNG as its colour matrix, so LibRaw's render
+            inverts it, as a real camera's (whose RGB is not sRGB). Default: the identity.
 
     Returns:
         The ground truth also written to ``demo_truth.json``: per sequence (key
@@ -164,9 +168,15 @@ def make_demo_srraw(out: Union[str, os.PathLike],
     names = sorted(photos)
     rng = np.random.default_rng(seed)
     raw_ext = raw_ext.lstrip('.')
+    cam = np.eye(3) if camera_matrix is None else np.asarray(camera_matrix, dtype=np.float64)
+    if cam.shape != (3, 3) or not np.all(np.isfinite(cam)) or abs(np.linalg.det(cam)) < 1e-3:
+        raise ValueError(f'camera_matrix must be an invertible 3x3 matrix, got {cam.tolist()}')
+    if not np.allclose(cam.sum(axis=1), 1, atol=1e-3):
+        raise ValueError(f'camera_matrix rows must sum to 1 (white stays white), got sums '
+                         f'{cam.sum(axis=1).round(4).tolist()}')
 
     truth = dict(raw_ext=raw_ext, pattern=pattern, black_level=black, white_level=white,
-                 bit_depth=bit_depth, size=[h, w], sequences={})
+                 bit_depth=bit_depth, size=[h, w], camera_matrix=cam.tolist(), sequences={})
     jobs = [('train', i) for i in range(train_sequences)] + \
            [('test', i) for i in range(test_sequences)]
     for seq_id, (split, _) in enumerate(tqdm(jobs, desc='demo sequences', disable=not progress),
@@ -194,12 +204,12 @@ def make_demo_srraw(out: Union[str, os.PathLike],
             # Camera white balance drifts a little from shot to shot, as auto-WB does.
             gains = np.array([gain_r, 1.0, gain_b]) * np.array(
                 [rng.uniform(0.98, 1.02), 1.0, rng.uniform(0.98, 1.02)])
-            camera_rgb = (srgb.astype(np.float64) / 255.0) ** GAMMA / gains
+            camera_rgb = np.clip(((srgb.astype(np.float64) / 255.0) ** GAMMA) @ cam.T, 0, 1) / gains
             mosaic = mosaic_from_rgb(camera_rgb, pattern)
             digital = black + mosaic * (white - black) + rng.normal(0, noise * white, mosaic.shape)
             digital = np.clip(np.round(digital), 0, white).astype(np.uint16)
             write_dng(osp.join(seq_dir, f'{k:05d}.{raw_ext}'), digital, pattern, black, white,
-                      as_shot_neutral=1.0 / gains)
+                      as_shot_neutral=1.0 / gains, color_matrix=cam @ XYZ_TO_LINEAR_SRGB)
 
             record['focal_lengths'][k] = f
             record['shifts'][k] = [float(shift[0]), float(shift[1])]

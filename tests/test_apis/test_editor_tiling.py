@@ -40,15 +40,20 @@ def mosaic(h=52, w=76):
     return torch.rand(1, 1, h, w)
 
 
-@pytest.mark.parametrize('ref_mode', ['self', 'oracle'])
-def test_sdan_predict_tiled_equals_whole(ref_mode):
+@pytest.mark.parametrize('ref_mode,self_ref', [('self', 'render'), ('self', 'gamma'),
+                                               ('oracle', 'render')])
+def test_sdan_predict_tiled_equals_whole(ref_mode, self_ref):
     cfg = sdan_model_cfg()
-    whole = build(cfg, tile=None, ref_mode=ref_mode)
-    tiled = build(cfg, tile=dict(size=16), ref_mode=ref_mode)
+    whole = build(cfg, tile=None, ref_mode=ref_mode, self_ref=self_ref)
+    tiled = build(cfg, tile=dict(size=16), ref_mode=ref_mode, self_ref=self_ref)
     tiled.load_state_dict(whole.state_dict())
     x = mosaic()
-    # A batch as MMagic's data preprocessor stacks it (the oracle reads ref_img from it).
-    sample = DataSample.stack([DataSample(ref_img=torch.rand(3, 52, 76) * 255)])
+    # A batch as MMagic's data preprocessor stacks it (the oracle reads ref_img from it, the
+    # rendered self reference the RAW file's colour and white balance).
+    colour = dict(raw_rgb_cam=((1.6, -0.4, -0.2), (-0.2, 1.4, -0.2), (0.0, -0.5, 1.5)),
+                  raw_camera_wb=(2.0, 1.0, 1.5), img_wb_gains=(1.8, 1.0, 1.0, 1.3))
+    sample = DataSample.stack([DataSample(ref_img=torch.rand(3, 52, 76) * 255,
+                                          metainfo=colour)])
     a = whole.forward_inference(x, sample)
     b = tiled.forward_inference(x, sample)
     for key in ('pred_img', 'pred_aligned_lr', 'pred_mask_lr', 'pred_offset'):

@@ -336,3 +336,25 @@ def test_lr_jpg_reference_is_the_lr_shot_jpg_under_the_mosaic_patch(demo_tree):
     ref_lum = out['lr_ref'].mean(-1)
     raw = out['img'][..., 0]
     assert np.corrcoef(ref_lum.ravel(), raw.ravel())[0, 1] > 0.8
+
+
+def test_raw_colour_and_computed_gains_for_the_rendered_reference(tmp_path):
+    from mmzoom.datasets.transforms import ComputeWbGains
+    from mmzoom.raw import write_dng
+    from mmzoom.raw.white_balance import compute_wb_gains
+    rng = np.random.default_rng(0)
+    path = str(tmp_path / 'bare.dng')
+    counts = 512 + rng.random((48, 64)) * 6000
+    write_dng(path, counts.astype(np.uint16), 'BGGR', 512, 16383,
+              as_shot_neutral=(0.5, 1.0, 0.8),
+              color_matrix=np.array([[0.9, 0.1, -0.05], [-0.2, 1.1, 0.1], [0.0, -0.1, 0.9]]))
+    results = LoadRawFromFile()(dict(img_path=path))
+    np.testing.assert_allclose(results['raw_camera_wb'], (2.0, 1.0, 1.25), rtol=1e-3)
+    cam = np.asarray(results['raw_rgb_cam'])
+    assert cam.shape == (3, 3) and not np.allclose(cam, np.eye(3), atol=0.05)
+    np.testing.assert_allclose(cam.sum(axis=1), 1, atol=1e-3)  # white stays white
+    out = ComputeWbGains()(dict(results))
+    assert out['img_wb_gains'] == compute_wb_gains(path)
+    assert out['img_wb_gains'][0] > 1.3  # a reddish as-shot balance against daylight
+    kept = ComputeWbGains()(dict(results, img_wb_gains=(1.0, 1.0, 1.0, 1.0)))
+    assert kept['img_wb_gains'] == (1.0, 1.0, 1.0, 1.0)  # wb.txt's value is not replaced

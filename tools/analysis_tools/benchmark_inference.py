@@ -75,6 +75,12 @@ def child(args) -> None:
     img = mosaic_from_rgb(rgb, 'RGGB')[..., None] if in_channels == 1 else rgb
     x = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))[None].to(device)
     del photo, rgb, img
+    # The RAW file's colour that SDAN's rendered self reference reads (a camera whose RGB is
+    # sRGB, as the mosaic above is made): the same work per pixel as a real camera's matrix.
+    from mmagic.structures import DataSample
+    samples = DataSample.stack([DataSample(metainfo=dict(
+        raw_rgb_cam=np.eye(3).tolist(), raw_camera_wb=(2.0, 1.0, 1.5),
+        img_wb_gains=(2.0, 1.0, 1.0, 1.5)))])
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     if device == 'cuda':
         torch.cuda.reset_peak_memory_stats()
@@ -82,11 +88,11 @@ def child(args) -> None:
     with torch.no_grad():
         if args.mode == 'stream':
             plan = plan_zoom(model, x, model.tile)
-            tiles = image_tiles(zoom_tiles(model, x, None, model.tile), 16)
+            tiles = image_tiles(zoom_tiles(model, x, samples, model.tile), 16)
             write_image(args.save, *plan.out_shape, 16, bands_from_tiles(tiles,
                                                                           plan.out_shape[1]))
         elif hasattr(model, 'infer'):  # SDAN: the editor's path, model.test_cfg.tile
-            out = model.infer(x).output
+            out = model.infer(x, samples).output
         else:  # other SR editors: forward_inference tiles (0..255 output, not rounded)
             model.round_output = False
             out = model.forward_inference(x).pred_img

@@ -8,7 +8,10 @@ SDAN aligns its LR features to a reference. Training feeds Y' (the HR camera JPG
 removed, on the mosaic grid); at inference there is no Y'. For every pair of the config's test
 set this prints the PSNR (RGB, 0..255) against Y' of
 
-- ``self``: the bilinear demosaic of the linear mosaic raised to 1/2.2 (``ref_mode='self'``);
+- ``self, gamma``: the bilinear demosaic of the linear mosaic raised to 1/2.2
+  (``ref_mode='self', self_ref='gamma'``);
+- ``self, render``: the mosaic rendered with the file's colour matrix and as-shot white balance,
+  sRGB curve, white balance removed as from Y' (``self_ref='render'``, the configs' choice);
 - ``lr_jpg``: the LR shot's camera JPG on the mosaic grid, white balance removed
   (``ref_mode='lr_jpg'``);
 
@@ -46,6 +49,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     import mmzoom  # noqa: F401
     from mmengine.registry import init_default_scope
     from mmagic.registry import DATASETS, MODELS
+    from mmagic.structures import DataSample
+    from mmzoom.models.editors.sdan import RENDER_KEYS
 
     init_default_scope('mmagic')
     cfg = Config.fromfile(args.config)
@@ -66,8 +71,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 1
     model = MODELS.build(cfg.model)
     rows = []
-    print('| pair | self (bilinear, gamma) | lr_jpg (LR camera JPG) |')
-    print('|---|---|---|')
+    print('| pair | self, gamma | self, render | lr_jpg (LR camera JPG) |')
+    print('|---|---|---|---|')
     for i in range(len(dataset)):
         sample = dataset[i]
         if sample['img'].shape[-1] != 1:
@@ -75,16 +80,20 @@ def main(argv: Optional[List[str]] = None) -> int:
                   'itself, there is nothing to compare', file=sys.stderr)
             return 1
         mosaic = torch.from_numpy(np.ascontiguousarray(sample['img'][..., 0]))[None, None]
-        with torch.no_grad():
-            own = model.self_reference(mosaic / 255.0)[0].permute(1, 2, 0).numpy() * 255
-        scores = [psnr(own, sample['ref'])]
+        meta = DataSample(metainfo={k: [sample[k]] for k in RENDER_KEYS})
+        scores = []
+        for self_ref in ('gamma', 'render'):
+            model.self_ref = self_ref
+            with torch.no_grad():
+                own = model.self_reference(mosaic / 255.0, meta)[0].permute(1, 2, 0).numpy()
+            scores.append(psnr(own * 255, sample['ref']))
         scores.append(psnr(sample['lr_ref'], sample['ref']) if 'lr_ref' in sample
                       else float('nan'))
         rows.append(scores)
         print(f'| {sample["sequence"]} ({sample["hr_index"]}, {sample["lr_index"]}) | '
-              f'{scores[0]:.2f} dB | {scores[1]:.2f} dB |')
+              + ' | '.join(f'{v:.2f} dB' for v in scores) + ' |')
     mean = np.nanmean(np.asarray(rows), axis=0)
-    print(f'| mean of {len(rows)} | {mean[0]:.2f} dB | {mean[1]:.2f} dB |')
+    print(f'| mean of {len(rows)} | ' + ' | '.join(f'{v:.2f} dB' for v in mean) + ' |')
     return 0
 
 

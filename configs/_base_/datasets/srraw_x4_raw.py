@@ -31,8 +31,11 @@ dataset_type = 'SRRawDataset'
 data_root = 'data/SR-RAW'
 scale = 4
 
+# raw_rgb_cam/raw_camera_wb (LoadRawFromFile) and img_wb_gains (wb.txt) let SDAN render its self
+# reference like the camera JPG (model.test_cfg.self_ref='render').
 srraw_meta_keys = [
-    'cfa_pattern', 'wb_gains', 'scale', 'focal_lengths', 'sequence', 'hr_index', 'lr_index'
+    'cfa_pattern', 'wb_gains', 'scale', 'focal_lengths', 'sequence', 'hr_index', 'lr_index',
+    'img_wb_gains', 'raw_rgb_cam', 'raw_camera_wb'
 ]
 
 train_pipeline = [
@@ -142,6 +145,16 @@ test_evaluator = dict(
              align_gt=True, prefix='SRRAW-test'),
         dict(type='SRRawLPIPS', crop_border=32, reapply_wb=True, align_gt=True,
              prefix='SRRAW-test'),
+        # SelfDZSR's split (names end in _centre / _corner): the central half of each side, and
+        # the four corner blocks outside its rows and columns, a quarter of the area each.
+        dict(type='SRRawPSNR', crop_border=32, colour_space='rgb', reapply_wb=True,
+             region='centre', prefix='SRRAW-test'),
+        dict(type='SRRawSSIM', crop_border=32, colour_space='rgb', reapply_wb=True,
+             region='centre', prefix='SRRAW-test'),
+        dict(type='SRRawPSNR', crop_border=32, colour_space='rgb', reapply_wb=True,
+             region='corner', prefix='SRRAW-test'),
+        dict(type='SRRawSSIM', crop_border=32, colour_space='rgb', reapply_wb=True,
+             region='corner', prefix='SRRAW-test'),
     ])
 
 # tools/infer.py / MMagic's ImageSuperResolutionInferencer on a bare RAW file: no ground truth,
@@ -149,9 +162,12 @@ test_evaluator = dict(
 # MMagic's inferencer writes pred_img as BGR (its visualize assumes MMagic's BGR predictions,
 # mmzoom's SR-RAW path is RGB end to end): pred_channel_order asks SDAN for BGR there. The frame
 # shape lets tools/infer.py say how many rows/columns the CFA phase and even sides cost.
+# A bare RAW file has no wb.txt: ComputeWbGains computes its gains as compute_wb.py would.
 inference_pipeline = [
     dict(type='LoadRawFromFile', key='img'),
+    dict(type='ComputeWbGains', key='img'),
     dict(type='SetValues', dictionary=dict(pred_channel_order='BGR')),
-    dict(type='PackInputs', keys=['img'], meta_keys=['cfa_pattern', 'img_frame_shape',
-                                                     'img_origin', 'pred_channel_order']),
+    dict(type='PackInputs', keys=['img'],
+         meta_keys=['cfa_pattern', 'img_frame_shape', 'img_origin', 'pred_channel_order',
+                    'img_wb_gains', 'raw_rgb_cam', 'raw_camera_wb']),
 ]

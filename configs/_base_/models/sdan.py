@@ -24,8 +24,10 @@ model = dict(
     pixel_loss=dict(type='MaskedCharbonnierLoss', eps=1e-12, border=32, normalize='all'),
     align_loss=dict(type='MaskedCharbonnierLoss', eps=1e-12, border=8, normalize='all'),
     train_cfg=dict(),
-    # The paper's inference: the reference is made from the input ({X, X}). 'oracle' feeds the
-    # pipeline's ground-truth reference, as the public test code does.
-    test_cfg=dict(ref_mode='self', ref_gamma=2.2),
+    # The paper's inference: the reference is made from the input ({X, X}); a RAW mosaic is
+    # rendered like the camera JPG Y' was (the file's colour matrix and white balance, sRGB
+    # curve, white balance removed; self_ref='gamma': demosaic ** (1 / ref_gamma) instead).
+    # 'lr_jpg' feeds the LR shot's JPG, 'oracle' the ground-truth reference (public test code).
+    test_cfg=dict(ref_mode='self', self_ref='render', ref_gamma=2.2),
     data_preprocessor=dict(
         type='DataPreprocessor', mean=[0.], std=[255.], data_keys=['gt_img', 'ref_img']))

@@ -9,10 +9,10 @@ from .aug_shape import CfaSafeFlip
 from .crop import PairedRawCrop, PatchSizeError, grid_factor, truncated_normal_position
 from .loading import LoadRawFromFile, LoadSRRawJpg
 from .reference import LRJpgReference, MakeReference
-from .white_balance import RemoveWhiteBalance
+from .white_balance import ComputeWbGains, RemoveWhiteBalance
 
 __all__ = [
     'SRRawFovAlign', 'fov_frame_to_jpg', 'warp_region', 'CfaSafeFlip', 'PairedRawCrop',
     'PatchSizeError', 'grid_factor', 'truncated_normal_position', 'LoadRawFromFile', 'LoadSRRawJpg',
-    'MakeReference', 'RemoveWhiteBalance', 'LRJpgReference'
+    'MakeReference', 'RemoveWhiteBalance', 'LRJpgReference', 'ComputeWbGains'
 ]

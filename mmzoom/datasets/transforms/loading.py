@@ -37,6 +37,8 @@ class LoadRawFromFile(BaseTransform):
         - ``<key>_frame_shape``: (H, W) of the visible mosaic.
         - ``ori_<key>_shape``: (H', W', 1).
         - ``raw_black_level`` (4 values, row-major tile), ``raw_white_level``.
+        - ``raw_rgb_cam`` (3x3), ``raw_camera_wb`` (R, G, B): the file's colour matrix and
+          as-shot white balance (:class:`mmzoom.raw.RawImage`), for SDAN's rendered reference.
 
     Args:
         key (str): results key. Default: ``'img'``.
@@ -75,6 +77,8 @@ class LoadRawFromFile(BaseTransform):
         results[f'ori_{self.key}_shape'] = results[self.key].shape
         results['raw_black_level'] = raw.black
         results['raw_white_level'] = raw.white
+        results['raw_rgb_cam'] = raw.rgb_cam
+        results['raw_camera_wb'] = raw.camera_wb
         return results
 
     def __repr__(self) -> str:

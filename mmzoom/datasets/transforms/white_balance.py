@@ -11,7 +11,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmagic.registry import TRANSFORMS
-from mmzoom.raw.white_balance import WB_GAMMA, remove_white_balance
+from mmzoom.raw.white_balance import WB_GAMMA, compute_wb_gains, remove_white_balance
 
 @TRANSFORMS.register_module()
 class RemoveWhiteBalance(BaseTransform):
@@ -61,3 +61,30 @@ class RemoveWhiteBalance(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(keys={self.keys}, gain_keys={self.gain_keys}, '
                 f'gamma={self.gamma}, clip={self.clip})')
+
+
+@TRANSFORMS.register_module()
+class ComputeWbGains(BaseTransform):
+    """Give a bare RAW file the white-balance gains ``wb.txt`` would hold for it.
+
+    SR-RAW samples carry their shot's gains from ``wb.txt`` (``img_wb_gains``); a RAW file on
+    its own has none. This computes them from the file the way ``compute_wb.py`` writes them
+    (:func:`mmzoom.raw.white_balance.compute_wb_gains`, two half-size LibRaw renders) when the
+    sample has none, for SDAN's rendered self reference (``self_ref='render'``).
+
+    Required keys: ``<key>_path``. Added keys: ``<key>_wb_gains`` (gR, gG, gG, gB), unless set.
+
+    Args:
+        key (str): the RAW image's key. Default: ``'img'``.
+    """
+
+    def __init__(self, key: str = 'img') -> None:
+        self.key = key
+
+    def transform(self, results: dict) -> dict:
+        if f'{self.key}_wb_gains' not in results:
+            results[f'{self.key}_wb_gains'] = compute_wb_gains(results[f'{self.key}_path'])
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(key={self.key!r})'

@@ -1,6 +1,7 @@
 """SDAN editor: the two-input training and inference logic of Mei et al., ICME 2021 (Sec. 3)."""
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -11,11 +12,17 @@ from mmagic.structures import DataSample
 from ...apis.sdan_tiling import (LocalReference, ReferenceFn, SDANTiler, TensorReference,
                                  sdan_tiled_forward)
 from ...apis.tiles import TileSpec, parse_tile_cfg
+from ...raw.white_balance import wb_channel_factors
 from ...utils.checkpoint import guard_checkpoint_loading
 from ..backbones.sdan_net import SDANNet, SDANOutput
+from ..layers.camera_render import CameraRender
 from ..layers.demosaic import BilinearDemosaic
 
 REF_MODES = ('self', 'lr_jpg', 'oracle')
+SELF_REFS = ('gamma', 'render')
+#: Metainfo a rendered self reference reads: the RAW file's colour (LoadRawFromFile) and the
+#: shot's white balance (wb.txt, or ComputeWbGains for a bare RAW file).
+RENDER_KEYS = ('raw_rgb_cam', 'raw_camera_wb', 'img_wb_gains')
 
 
 class ReferenceUnavailable(ValueError):
@@ -40,10 +47,16 @@ class SDAN(BaseEditModel):
     Inference has no ground truth. ``ref_mode`` (``test_cfg``) chooses the reference:
 
     - ``'self'`` (default, the paper's {X, X}): the reference is made from the input itself; for
-      an RGB input it is the input, for a RAW mosaic it is the bilinear demosaic of the mosaic
-      raised to ``1 / ref_gamma`` (the RAW is linear and has no white balance, while Y' is a
-      gamma-encoded camera image with its white balance removed, so a gamma brings the two
-      closest without camera-specific colour processing).
+      an RGB input it is the input. For a RAW mosaic ``self_ref`` says how. Y' is a camera JPG
+      (colour matrix, sRGB-like curve) with its white balance removed, the mosaic is linear
+      camera RGB: ``'render'`` renders the mosaic as LibRaw does with the file's own colour
+      matrix and as-shot white balance, then removes the white balance as from Y'
+      (:class:`~mmzoom.models.layers.camera_render.CameraRender`; it needs ``RENDER_KEYS`` in
+      the metainfo, which the SDAN configs' test and inference pipelines pack); ``'gamma'``
+      is the bilinear demosaic raised to ``1 / ref_gamma``, no colour processing, the
+      mosaic alone. The configs choose ``'render'``: it puts the reference through the same
+      kind of processing as Y' (configs/sdan/README.md has the comparison); the class default
+      stays ``'gamma'`` because it needs nothing beyond the tensor.
     - ``'lr_jpg'``: the LR shot's own camera JPG on the mosaic grid, white balance removed
       (``lr_ref`` of the data sample, :class:`~mmzoom.datasets.transforms.LRJpgReference`), as
       the public SDAN validation does: the same camera processing as Y', no ground truth. Only
@@ -66,7 +79,8 @@ class SDAN(BaseEditModel):
             trains without the aligned-LR head's supervision. Default: None.
         train_cfg (dict, optional): Unused. Default: None.
         test_cfg (dict, optional): ``ref_mode`` ('self' | 'lr_jpg' | 'oracle', default 'self'),
-            ``ref_gamma`` (float, default 2.2) and ``tile``: ``dict(size=S)`` runs inference in
+            ``self_ref`` ('gamma' | 'render', default 'gamma'), ``ref_gamma`` (float, default
+            2.2, for 'gamma') and ``tile``: ``dict(size=S)`` runs inference in
             tiles of S x S input pixels with the whole-image result (exact, see
             :mod:`mmzoom.apis.sdan_tiling`), ``None`` runs whole images; default ``'auto'`` =
             ``DEFAULT_TILE_OUTPUT // upscale_factor`` px for inputs larger than one tile.
@@ -102,8 +116,12 @@ class SDAN(BaseEditModel):
         test_cfg = test_cfg or {}
         self.ref_mode = test_cfg.get('ref_mode', 'self')
         self.ref_gamma = float(test_cfg.get('ref_gamma', 2.2))
+        self.self_ref = test_cfg.get('self_ref', 'gamma')
         if self.ref_mode not in REF_MODES:
             raise ValueError(f'test_cfg.ref_mode must be one of {REF_MODES}, got {self.ref_mode!r}')
+        if self.self_ref not in SELF_REFS:
+            raise ValueError(f'test_cfg.self_ref must be one of {SELF_REFS}, got '
+                             f'{self.self_ref!r}')
         if self.ref_gamma <= 0:
             raise ValueError(f'test_cfg.ref_gamma must be > 0, got {self.ref_gamma}')
         default = TileSpec(DEFAULT_TILE_OUTPUT // self.generator.upscale_factor) \
@@ -117,15 +135,44 @@ class SDAN(BaseEditModel):
                                  'set model.test_cfg.tile=None')
             SDANTiler(self.generator, self.tile.size)  # a size that does not fit fails here
         self.demosaic = BilinearDemosaic()
+        self.render = CameraRender()
 
-    def self_reference(self, inputs: Tensor) -> Tensor:
-        """The reference the paper feeds at inference, made from the (normalised) input."""
+    def render_params(self, data_samples: Optional[DataSample], n: int) -> Tuple[Tensor, ...]:
+        """``(rgb_cam (n, 3, 3), camera_wb (n, 3), wb_factors (n, 3))`` of a batch, for
+        ``self_ref='render'``, from the data samples' metainfo (``RENDER_KEYS``)."""
+        meta = {} if data_samples is None else data_samples.metainfo
+        missing = [k for k in RENDER_KEYS if k not in meta]
+        if missing:
+            raise ReferenceUnavailable(
+                f"self_ref='render' renders the mosaic with the RAW file's colour and white "
+                f'balance, but the data samples lack {", ".join(missing)}: pack them '
+                '(PackInputs meta_keys; LoadRawFromFile gives raw_*, wb.txt or ComputeWbGains '
+                'img_wb_gains; a prepared store older than this reference lacks raw_*: prepare '
+                "it again) or set model.test_cfg.self_ref='gamma'")
+
+        def rows(key: str) -> Tensor:
+            values = meta[key]
+            if len(values) != n:  # one sample's value, not a batch's list
+                values = [values] * n
+            return torch.as_tensor(np.asarray(values, dtype=np.float64), dtype=torch.float32)
+
+        factors = torch.stack([torch.from_numpy(wb_channel_factors(g).astype(np.float32))
+                               for g in rows('img_wb_gains').tolist()])
+        return rows('raw_rgb_cam').view(n, 3, 3), rows('raw_camera_wb').view(n, 3), factors
+
+    def self_reference(self, inputs: Tensor, data_samples: Optional[DataSample] = None,
+                       params: Optional[Tuple[Tensor, ...]] = None) -> Tensor:
+        """The reference the paper feeds at inference, made from the (normalised) input;
+        ``params`` (:meth:`render_params`) saves reading them again per tile."""
         if inputs.shape[1] == 3:
             return inputs
-        if inputs.shape[1] == 1:
-            return self.demosaic(inputs).clamp(0, 1).pow(1.0 / self.ref_gamma)
-        raise ValueError(f'SDAN takes a 1-channel mosaic or a 3-channel image, got '
-                         f'{inputs.shape[1]} channels')
+        if inputs.shape[1] != 1:
+            raise ValueError(f'SDAN takes a 1-channel mosaic or a 3-channel image, got '
+                             f'{inputs.shape[1]} channels')
+        if self.self_ref == 'render':
+            return self.render(inputs, *(params or self.render_params(data_samples,
+                                                                      inputs.shape[0])))
+        return self.demosaic(inputs).clamp(0, 1).pow(1.0 / self.ref_gamma)
 
     def _pipeline_reference(self, data_samples: Optional[DataSample]) -> Tensor:
         ref = None if data_samples is None else data_samples.get('ref_img', None)
@@ -140,7 +187,9 @@ class SDAN(BaseEditModel):
         reference of a mosaic is made per region (it is local), any other is sliced."""
         if self.ref_mode != 'self' or inputs.shape[1] == 3:
             return TensorReference(self.reference(inputs, data_samples, training=False))
-        return LocalReference(inputs, self.self_reference)
+        params = (self.render_params(data_samples, inputs.shape[0])
+                  if self.self_ref == 'render' else None)
+        return LocalReference(inputs, lambda x: self.self_reference(x, params=params))
 
     def reference(self, inputs: Tensor, data_samples: Optional[DataSample],
                   training: bool) -> Tensor:
@@ -159,7 +208,7 @@ class SDAN(BaseEditModel):
                     'val/test pipelines add it (LRJpgReference) when the JPG is beside the RAW; '
                     "a bare RAW file has none, use ref_mode='self'")
             return (ref.to(inputs) - prep.mean) / prep.std
-        return self.self_reference(inputs)
+        return self.self_reference(inputs, data_samples)
 
     def uses_tiles(self, inputs: Tensor) -> bool:
         """Whether :meth:`infer` runs ``inputs`` (N, C, H, W) in tiles."""

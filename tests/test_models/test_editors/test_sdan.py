@@ -6,14 +6,14 @@ from mmagic.registry import MODELS
 from mmagic.structures import DataSample
 
 
-def build(in_channels=1, ref_mode='self', **gen):
+def build(in_channels=1, ref_mode='self', self_ref='gamma', **gen):
     generator = dict(type='SDANNet', in_channels=in_channels, mid_channels=8, num_blocks=1,
                      pack_size=2, dcn_backend='fast', **gen)
     return MODELS.build(dict(
         type='SDAN', generator=generator,
         pixel_loss=dict(type='MaskedCharbonnierLoss', border=4),
         align_loss=dict(type='MaskedCharbonnierLoss', border=1),
-        test_cfg=dict(ref_mode=ref_mode),
+        test_cfg=dict(ref_mode=ref_mode, self_ref=self_ref),
         data_preprocessor=dict(type='DataPreprocessor', mean=[0.], std=[255.],
                                data_keys=['gt_img', 'ref_img'])))
 
@@ -100,3 +100,38 @@ def test_lr_jpg_reference_is_fed_from_the_data_sample():
     prep = model.data_preprocessor(data, training=False)
     with pytest.raises(ValueError, match="ref_mode='lr_jpg' needs the LR shot's camera JPG"):
         model(**prep, mode='predict')
+
+
+COLOUR = dict(raw_rgb_cam=((1.6, -0.4, -0.2), (-0.2, 1.4, -0.2), (0.0, -0.5, 1.5)),
+              raw_camera_wb=(2.0, 1.0, 1.5), img_wb_gains=(1.8, 1.0, 1.0, 1.3))
+
+
+def test_rendered_self_reference_uses_each_sample_s_colour():
+    from mmzoom.models.layers.camera_render import CameraRender
+    from mmzoom.raw.white_balance import wb_channel_factors
+    torch.manual_seed(0)
+    data = batch(n=2)
+    data['data_samples'][0].set_metainfo(COLOUR)
+    other = dict(COLOUR, raw_camera_wb=(1.0, 1.0, 1.0), img_wb_gains=(1.0, 1.0, 1.0, 1.0))
+    data['data_samples'][1].set_metainfo(other)
+    model = build(self_ref='render').eval()
+    prep = model.data_preprocessor(data, training=False)
+    ref = model.reference(prep['inputs'], prep['data_samples'], training=False)
+    for i, meta in enumerate((COLOUR, other)):
+        factors = torch.tensor(wb_channel_factors(meta['img_wb_gains']), dtype=torch.float32)
+        expected = CameraRender()(prep['inputs'][i:i + 1], torch.tensor([meta['raw_rgb_cam']]),
+                                  torch.tensor([meta['raw_camera_wb']]), factors[None])
+        torch.testing.assert_close(ref[i:i + 1], expected)
+    gamma = build(self_ref='gamma').reference(prep['inputs'], prep['data_samples'], False)
+    assert (ref - gamma).abs().mean() > 0.05  # the two self references really differ
+    for s in data['data_samples']:
+        s.set_metainfo(dict(raw_rgb_cam=None))
+        del s.raw_rgb_cam
+    prep = model.data_preprocessor(data, training=False)
+    with pytest.raises(ValueError, match="lack raw_rgb_cam.*self_ref='gamma'"):
+        model(**prep, mode='predict')
+
+
+def test_bad_self_ref():
+    with pytest.raises(ValueError, match='self_ref'):
+        build(self_ref='jpeg')

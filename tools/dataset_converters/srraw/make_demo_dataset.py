@@ -44,6 +44,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--raw-ext', default='dng', help='extension of the RAW files')
     parser.add_argument('--no-meta', action='store_true', help='do not write tform.txt / wb.txt')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--camera-matrix', type=float, nargs=9, metavar='M',
+                        help='linear sRGB -> camera RGB, 9 numbers row by row, rows summing to 1 '
+                             '(default: identity, camera RGB = linear sRGB)')
     args = parser.parse_args(argv)
 
     from mmzoom.raw.synthetic import DEFAULT_FOCAL_LENGTHS, load_photos, make_demo_srraw
@@ -53,7 +56,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                                 args.test_sequences, tuple(args.size), focal_lengths,
                                 args.pattern, args.black_level, args.bit_depth, args.max_shift,
                                 args.noise, args.raw_ext, not args.no_meta, args.seed,
-                                progress=True)
+                                progress=True,
+                                camera_matrix=(None if args.camera_matrix is None else
+                                               [args.camera_matrix[i:i + 3] for i in (0, 3, 6)]))
     except ValueError as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
