@@ -15,7 +15,7 @@ from .utils.checkpoint import register_safe_globals  # noqa: E402
 
 register_safe_globals()
 
-from . import datasets, evaluation, models  # noqa: E402,F401
+from . import datasets, engine, evaluation, models  # noqa: E402,F401
 from .version import __version__, version_info  # noqa: E402
 
 __all__ = ['__version__', 'version_info']

@@ -133,7 +133,7 @@ def test_lpips_offline_is_one_line_and_no_lpips_evaluates_without_it(files, tmp_
     metrics = json.load(open(out))
     assert 'SRRAW-test/PSNR_rgb_wb_b8' in metrics
     assert not any('LPIPS' in k for k in metrics)
-    assert 'left out 1 LPIPS metric(s)' in proc.stdout
+    assert 'left out 2 LPIPS metric(s)' in proc.stdout  # plain and aligned
 
 
 @pytest.mark.slow
@@ -141,8 +141,8 @@ def test_visualize_alignment_writes_the_panel_and_refuses_a_model_without_one(fi
     out = str(tmp_path / 'panel.png')
     proc = run_tool(['tools/analysis_tools/visualize_alignment.py', SDAN_DEMO, files['sdan'],
                      '--img', files['dng'], '--out', out, '--roi', '0', '0', '64', '96'])
-    assert "panel (reference | aligned X' | offsets | M' | zoom)" in proc.stdout
-    assert cv2.imread(out).shape == (64, 5 * 96, 3)
+    assert "panel (reference | aligned X' | offsets | M' | M | zoom)" in proc.stdout
+    assert cv2.imread(out).shape == (64, 6 * 96, 3)
     proc = run_tool(['tools/analysis_tools/visualize_alignment.py', DEMO_CONFIG, files['rnan'],
                      '--img', files['png'], '--out', out], check=False)
     assert 'not SDAN: there is no alignment to show' in one_line(proc)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""One image's alignment by SDAN as a panel: reference, aligned X', offsets, mask, zoom.
+"""One image's alignment by SDAN as a panel: reference, aligned X', offsets, masks, zoom.
 
     python tools/analysis_tools/visualize_alignment.py CONFIG CHECKPOINT --img shot.dng
         --out panel.png [--roi Y X H W] [--cfg-options k=v ...]
@@ -8,8 +8,9 @@ Panel, left to right, all on the input grid: the reference the model aligns to (
 ``ref_mode``: for a bare RAW file the self reference), X' (the aligned LR image the align loss
 supervises), the offsets as flow colours (mmcv's ``flow2rgb``: hue = direction, saturation =
 length; squared offsets are one (dy, dx) per pixel, per-point ones are averaged over the 3x3
-window), the mask M' (white where the aligned sample lies inside the input) and the zoomed output
-brought down to the input grid. The public SDAN code logs the same images during training; they
+window), the mask M' (white where the aligned sample lies inside the input), the HR mask M and
+the zoomed output, both brought down to the input grid (:mod:`mmzoom.visualization`). The
+public SDAN code logs the same images during training (``AlignmentVisHook`` does so here); they
 show whether the offsets are smooth and where the alignment runs out of the image.
 """
 import os
@@ -42,26 +43,6 @@ def parse_args(argv: Optional[List[str]]):
     return parser.parse_args(argv)
 
 
-def panel(out, reference):
-    """(h, 5w, 3) uint8 RGB panel of one sample of an SDANOutput."""
-    import cv2
-    import numpy as np
-    from mmcv import flow2rgb
-
-    def rgb(t):  # (3, h, w) on 0..1 -> (h, w, 3) uint8
-        return np.clip(t.permute(1, 2, 0).numpy() * 255 + 0.5, 0, 255).astype(np.uint8)
-
-    offset = out.offset[0]
-    dy, dx = offset[0::2].mean(0), offset[1::2].mean(0)
-    flow = np.stack([dx.numpy(), dy.numpy()], axis=-1)
-    h, w = flow.shape[:2]
-    colours = (np.clip(flow2rgb(flow), 0, 1) * 255 + 0.5).astype(np.uint8)
-    mask = np.repeat((out.mask_lr[0, 0].numpy() * 255).astype(np.uint8)[..., None], 3, -1)
-    zoom = cv2.resize(rgb(out.output[0]), (w, h), interpolation=cv2.INTER_AREA)
-    return np.concatenate([rgb(reference[0]), rgb(out.aligned_lr[0]), colours, mask, zoom],
-                          axis=1)
-
-
 def main(argv: Optional[List[str]] = None) -> None:
     import cv2
     import torch
@@ -69,6 +50,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         region_of_interest
     from mmagic.apis.inferencers import ImageSuperResolutionInferencer
     from mmzoom.utils.checkpoint import CheckpointMismatch, read_state_dict
+    from mmzoom.visualization import PANEL_COLUMNS
 
     args = parse_args(argv)
     args.zoom_crop = None
@@ -115,15 +97,16 @@ def main(argv: Optional[List[str]] = None) -> None:
     def to_unit(t):  # the network's normalised images -> 0..1
         return (t * prep.std + prep.mean) / 255.0
 
-    out = out._replace(output=to_unit(out.output), aligned_lr=to_unit(out.aligned_lr))
-    image = panel(out, to_unit(reference))
+    from mmzoom.visualization import alignment_panel
+    image = alignment_panel(to_unit(reference[0]), to_unit(out.aligned_lr[0]), out.offset[0],
+                            out.mask_lr[0], out.mask_hr[0], to_unit(out.output[0]))
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     cv2.imwrite(args.out, image[..., ::-1])
     offsets = out.offset.abs()
     print(f'{args.img}: input {inputs.shape[-1]}x{inputs.shape[-2]}, |offset| mean '
           f'{offsets.mean():.2f} px, max {offsets.max():.2f} px, M\' covers '
-          f'{out.mask_lr.mean() * 100:.1f}% of the input; panel (reference | aligned X\' | '
-          f'offsets | M\' | zoom) -> {args.out}')
+          f'{out.mask_lr.mean() * 100:.1f}% of the input; panel ({" | ".join(PANEL_COLUMNS)}) '
+          f'-> {args.out}')
 
 
 if __name__ == '__main__':

@@ -32,3 +32,11 @@ default_hooks = dict(
                     rule='greater'),
     logger=dict(interval=50))
 log_processor = dict(by_epoch=True, window_size=50)
+# MMagic's image hook (ground truth and zoom of every evaluated sample), and SDAN's alignment
+# panels (Y', X', offsets, M', M, zoom) of the first 2 samples of each validation and test run,
+# through the visualizer's backends (vis_data/vis_image/ locally; add TensorboardVisBackend to
+# visualizer.vis_backends for TensorBoard).
+custom_hooks = [
+    dict(type='BasicVisualizationHook', interval=1),
+    dict(type='AlignmentVisHook', max_samples=2, max_side=512),
+]

@@ -1,0 +1,3 @@
+from .alignment_vis_hook import AlignmentVisHook
+
+__all__ = ['AlignmentVisHook']
