@@ -8,6 +8,8 @@ checkpoint run code on load), :func:`register_safe_globals` allow-lists exactly 
 MMEngine checkpoint contains. A checkpoint holding anything else still fails, and
 :func:`explain_load_error` turns that failure into one readable line.
 """
+import os
+import os.path as osp
 import pickle
 from typing import Optional
 
@@ -167,3 +169,30 @@ def guard_checkpoint_loading(module: torch.nn.Module) -> None:
             raise CheckpointMismatch(message)
 
     module._register_load_state_dict_pre_hook(hook)
+
+
+class PretrainedWeightsMissing(FileNotFoundError):
+    """An ImageNet weights file that torchvision would download is not in its cache (the message
+    names the file, the folder, where to get it and how to do without)."""
+
+
+def torchvision_weights_file(weights) -> str:
+    """Where torchvision looks for a weights enum's file: ``$TORCH_HOME/hub/checkpoints/<file>``."""
+    return osp.join(torch.hub.get_dir(), 'checkpoints', osp.basename(weights.url))
+
+
+def require_torchvision_weights(weights, what: str, without: str,
+                                error: type = PretrainedWeightsMissing) -> str:
+    """The path of ``weights``' file, or ``error`` in one line saying that ``what`` needs it,
+    where it belongs (nothing is downloaded at run time) and ``without`` (how to do without)."""
+    path = torchvision_weights_file(weights)
+    if not osp.isfile(path):
+        name = osp.basename(path)
+        raise error(
+            f'{what} needs the torchvision ImageNet weights file {name} in '
+            f'{osp.dirname(path)}/ (that is $TORCH_HOME/hub/checkpoints/, TORCH_HOME='
+            f'{os.environ.get("TORCH_HOME", "<unset>")}); nothing is downloaded at run time. '
+            f'Copy the file there from https://download.pytorch.org/models/{name} (or from '
+            "another machine's cache), or set TORCH_HOME to a folder whose hub/checkpoints/ "
+            f'holds it; {without}')
+    return path

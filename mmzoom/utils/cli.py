@@ -116,12 +116,11 @@ def user_error(err: BaseException, cfg=None) -> Optional[CliError]:
     import re
 
     from mmzoom.datasets import PreparedStoreError, SRRawDatasetError
-    from mmzoom.evaluation.metrics.lpips import LPIPSWeightsMissing
     from mmzoom.raw import RawReadError
     from mmzoom.datasets.transforms import PatchSizeError
     from mmzoom.models.editors import ReferenceUnavailable
-    from mmzoom.utils.checkpoint import CheckpointMismatch
-    known = (PreparedStoreError, SRRawDatasetError, LPIPSWeightsMissing, RawReadError,
+    from mmzoom.utils.checkpoint import CheckpointMismatch, PretrainedWeightsMissing
+    known = (PreparedStoreError, SRRawDatasetError, PretrainedWeightsMissing, RawReadError,
              CheckpointMismatch, PatchSizeError, ReferenceUnavailable)
     msg = str(err)
     worker = re.search(r'Caught (\w+) in DataLoader worker', msg)

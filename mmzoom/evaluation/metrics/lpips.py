@@ -1,6 +1,4 @@
 """LPIPS (Zhang et al., CVPR 2018) as an MMagic metric, computed by the ``lpips`` package."""
-import os
-import os.path as osp
 import warnings
 from typing import Optional
 
@@ -9,18 +7,18 @@ import torch
 
 from mmagic.evaluation.metrics.base_sample_wise_metric import BaseSampleWiseMetric
 from mmagic.registry import METRICS
+from mmzoom.utils.checkpoint import (PretrainedWeightsMissing, require_torchvision_weights,
+                                     torchvision_weights_file)
 
 _CHANNEL_ORDERS = ('RGB', 'BGR')
 
 
-class LPIPSWeightsMissing(FileNotFoundError):
+class LPIPSWeightsMissing(PretrainedWeightsMissing):
     """The backbone weights of LPIPS are not in torchvision's cache (the message names the file,
     the folder and the way to evaluate without LPIPS)."""
 
 
-def backbone_weights_file(net: str = 'alex') -> str:
-    """Where torchvision looks for the ImageNet weights of an LPIPS backbone:
-    ``$TORCH_HOME/hub/checkpoints/<file>`` (e.g. ``alexnet-owt-7be5be79.pth``)."""
+def _backbone_weights(net: str):
     from torchvision import models
 
     weights = {'alex': models.AlexNet_Weights.IMAGENET1K_V1,
@@ -28,7 +26,13 @@ def backbone_weights_file(net: str = 'alex') -> str:
                'squeeze': models.SqueezeNet1_1_Weights.IMAGENET1K_V1}
     if net not in weights:
         raise ValueError(f'LPIPS net must be one of {sorted(weights)}, got {net!r}')
-    return osp.join(torch.hub.get_dir(), 'checkpoints', osp.basename(weights[net].url))
+    return weights[net]
+
+
+def backbone_weights_file(net: str = 'alex') -> str:
+    """Where torchvision looks for the ImageNet weights of an LPIPS backbone:
+    ``$TORCH_HOME/hub/checkpoints/<file>`` (e.g. ``alexnet-owt-7be5be79.pth``)."""
+    return torchvision_weights_file(_backbone_weights(net))
 
 
 def build_lpips_net(net: str = 'alex', version: str = '0.1',
@@ -48,16 +52,9 @@ def build_lpips_net(net: str = 'alex', version: str = '0.1',
     import lpips
 
     if not pnet_rand:
-        path = backbone_weights_file(net)
-        if not osp.isfile(path):
-            raise LPIPSWeightsMissing(
-                f'LPIPS ({net}, v{version}) needs the torchvision ImageNet weights file '
-                f'{osp.basename(path)} in {osp.dirname(path)}/ (that is $TORCH_HOME/hub/'
-                f'checkpoints/, TORCH_HOME={os.environ.get("TORCH_HOME", "<unset>")}); nothing '
-                'is downloaded at run time. Copy the file there from '
-                f'https://download.pytorch.org/models/{osp.basename(path)} (or from '
-                f'another machine\'s cache), or set TORCH_HOME to a folder whose '
-                'hub/checkpoints/ holds it; tools/test.py --no-lpips evaluates without LPIPS.')
+        require_torchvision_weights(_backbone_weights(net), f'LPIPS ({net}, v{version})',
+                                    'tools/test.py --no-lpips evaluates without LPIPS.',
+                                    error=LPIPSWeightsMissing)
     with warnings.catch_warnings():
         # lpips calls torchvision with the deprecated pretrained= argument.
         warnings.simplefilter('ignore', UserWarning)
