@@ -136,7 +136,9 @@ def test_config_evaluators_build_and_name_their_protocol(name):
         'SRRAW-test/PSNR_rgb_wb_b32', 'SRRAW-test/SSIM_rgb_wb_b32',
         'SRRAW-test/LPIPS_random_backbone_rgb_wb_b32', 'SRRAW-test/PSNR_y_wb_b32',
         'SRRAW-test/SSIM_y_wb_b32', 'SRRAW-test/PSNR_rgb_wb_b32_aligned',
-        'SRRAW-test/SSIM_rgb_wb_b32_aligned', 'SRRAW-test/LPIPS_random_backbone_rgb_wb_b32_aligned']
+        'SRRAW-test/SSIM_rgb_wb_b32_aligned', 'SRRAW-test/LPIPS_random_backbone_rgb_wb_b32_aligned',
+        'SRRAW-test/PSNR_rgb_wb_b32_centre', 'SRRAW-test/SSIM_rgb_wb_b32_centre',
+        'SRRAW-test/PSNR_rgb_wb_b32_corner', 'SRRAW-test/SSIM_rgb_wb_b32_corner']
 
 
 def _metric_value(metric, gt, pred):
