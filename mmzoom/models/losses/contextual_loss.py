@@ -150,6 +150,16 @@ def gather_patches(img: Tensor, pos: Tensor, n: int) -> Tensor:
     return patches.permute(0, 1, 3, 4, 2).reshape(img.shape[0], -1, pos.shape[0])
 
 
+def _without_vgg(module: nn.Module, state_dict: dict, prefix: str, local_metadata) -> None:
+    for key in [k for k in state_dict if k.startswith(prefix + 'vgg.')]:
+        del state_dict[key]
+
+
+def _keep_own_vgg(module: nn.Module, state_dict: dict, prefix: str, *args) -> None:
+    for key, value in module.vgg.state_dict(prefix=prefix + 'vgg.').items():
+        state_dict[key] = value
+
+
 @MODELS.register_module()
 class ContextualLoss(nn.Module):
     """Contextual loss (Mechrez et al. 2018) as zoom-learn-zoom computes it on SR-RAW; with
@@ -201,6 +211,10 @@ class ContextualLoss(nn.Module):
             self.patch_size = None
             self.layer_weights = dict(DEFAULT_LAYERS if layer_weights is None else layer_weights)
             self.vgg = VGG19Features(list(self.layer_weights), pretrained)
+            # The frozen VGG19 is torchvision's file, not part of the trained model: kept out of
+            # checkpoints, and a checkpoint without it loads (one with it, too).
+            self._register_state_dict_hook(_without_vgg)
+            self.register_load_state_dict_pre_hook(_keep_own_vgg)
         kind = 'CoBi' if spatial_weight > 0 else 'CX'
         self.name = f'{kind}_{features}' + ('' if pretrained or features == 'rgb'
                                             else '_random_vgg')

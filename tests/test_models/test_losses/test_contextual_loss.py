@@ -122,3 +122,22 @@ def test_offline_weights_and_bad_input_are_one_line(tmp_path, monkeypatch):
         loss(torch.rand(1, 3, 8, 8), torch.rand(1, 3, 8, 8))
     with pytest.raises(ValueError, match='features'):
         MODELS.build(dict(type='ContextualLoss', features='lab'))
+
+
+def test_the_frozen_vgg_stays_out_of_checkpoints():
+    torch.manual_seed(0)
+    model = torch.nn.ModuleDict(dict(net=torch.nn.Conv2d(3, 3, 1), loss=MODELS.build(
+        dict(type='CoBiLoss', num_positions=64, pretrained=False))))
+    state = model.state_dict()
+    assert set(state) == {'net.weight', 'net.bias'}
+    vgg = {k: v.clone() for k, v in model['loss'].vgg.state_dict().items()}
+    other = torch.nn.ModuleDict(dict(net=torch.nn.Conv2d(3, 3, 1), loss=MODELS.build(
+        dict(type='CoBiLoss', num_positions=64, pretrained=False))))
+    other.load_state_dict(state)  # strict: the VGG keys are not missing
+    assert torch.equal(other['net'].weight, model['net'].weight)
+    assert any(not torch.equal(v, vgg[k]) for k, v in other['loss'].vgg.state_dict().items())
+    # an older checkpoint that holds the VGG loads too; the loss keeps its own torchvision file
+    full = dict(state, **{f'loss.vgg.{k}': torch.zeros_like(v) for k, v in vgg.items()})
+    other.load_state_dict(full)
+    assert all(v.abs().sum() > 0 for k, v in other['loss'].vgg.state_dict().items()
+               if k.endswith('weight'))
