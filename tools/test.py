@@ -2,6 +2,7 @@
 """Evaluate a checkpoint on a config's test set with MMEngine's Runner.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--cfg-options k=v ...]
+    python tools/test.py CONFIG none     # a model without parameters (bicubic)
     bash tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS [...]
 """
 import os.path as osp
@@ -21,7 +22,8 @@ from mmzoom.utils.cli import (CliError, OneLineParser, add_common_args,  # noqa:
 def parse_args(argv: Optional[List[str]]):
     parser = OneLineParser(description='Test a checkpoint with MMEngine\'s Runner')
     parser.add_argument('config', help='test config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('checkpoint', help='checkpoint file, or "none" for a model without '
+                        'parameters (e.g. configs/bicubic/)')
     parser.add_argument('--out', help='also dump the metrics to this JSON file')
     parser.add_argument('--allow-partial', action='store_true',
                         help='load a checkpoint that does not match the model (matching keys only)')
@@ -58,7 +60,8 @@ def drop_metrics(cfg, key: str, unwanted) -> int:
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     cfg = load_config(args.config, args.cfg_options, args.work_dir)
-    cfg.load_from = require_file(args.checkpoint, 'checkpoint')
+    no_checkpoint = args.checkpoint.lower() == 'none'
+    cfg.load_from = None if no_checkpoint else require_file(args.checkpoint, 'checkpoint')
     if args.allow_partial:
         cfg.model.allow_partial_load = True
     if cfg.get('test_dataloader') is None:
@@ -77,10 +80,16 @@ def main(argv: Optional[List[str]] = None) -> None:
     from mmengine.runner import Runner
     from mmzoom.apis import TileError
     try:
-        read_state_dict(args.checkpoint)  # a truncated file: one line, before MMEngine reads it
+        if not no_checkpoint:
+            read_state_dict(args.checkpoint)  # a truncated file: one line, before MMEngine
         runner = Runner.from_cfg(cfg)
-        if not args.allow_partial:
-            model = runner.model.module if hasattr(runner.model, 'module') else runner.model
+        model = runner.model.module if hasattr(runner.model, 'module') else runner.model
+        if no_checkpoint:
+            n = sum(p.numel() for p in model.parameters())
+            if n:
+                raise CliError(f'{args.config} builds a model with {n:,} parameters: give its '
+                               'checkpoint ("none" is for models without parameters)')
+        elif not args.allow_partial:
             check_checkpoint_matches(model, args.checkpoint)
         metrics = runner.test()
     except (TileError, CheckpointMismatch) as err:
