@@ -12,7 +12,7 @@ pretrain_generator_url = (
     'https://download.openmmlab.com/mmediting/restorers/esrgan'
     '/esrgan_psnr_x4c64b23g32_1x16_1000k_div2k_20200420-bf5c993c.pth')
 model = dict(
-    type='ESRGAN',
+    type='TiledESRGAN',
     generator=dict(
         _delete_=True,
         type='RRDBNet',

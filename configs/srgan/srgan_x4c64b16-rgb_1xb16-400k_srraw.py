@@ -1,6 +1,7 @@
 # SRGAN (Ledig et al. 2017) as MMagic trains it, on SR-RAW 4x with RGB input (the LR camera
 # JPG, white balance removed) and the SR-RAW evaluation protocol of every Table 1 row: MMagic's
-# SRGAN model, MSRResNet generator, ModifiedVGG discriminator, losses and schedule, copied from
+# SRGAN model (as TiledSRGAN, its subclass with mmzoom's tiled test path), MSRResNet
+# generator, ModifiedVGG discriminator, losses and schedule, copied from
 # mmagic::srgan_resnet/srgan_x4c64b16_1xb16-1000k_div2k.py (which trains 400k iterations
 # despite its name); tests/test_tools/test_baseline_configs.py holds them equal. A config
 # cannot inherit both MMagic's file and mmzoom's SR-RAW dataset base (MMEngine refuses keys that
@@ -12,7 +13,7 @@ experiment_name = 'srgan_x4c64b16-rgb_1xb16-400k_srraw'
 scale = 4
 model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel')
 model = dict(
-    type='SRGAN',
+    type='TiledSRGAN',
     generator=dict(
         type='MSRResNet',
         in_channels=3,
@@ -39,7 +40,9 @@ model = dict(
         real_label_val=1.0,
         fake_label_val=0),
     train_cfg=dict(),
-    test_cfg=dict(),
+    # mmzoom's tiled test path (MMagic's editor zooms whole frames: ~9 GB per feature map of
+    # an SR-RAW test output); same training and checkpoint keys as MMagic's editor.
+    test_cfg=dict(round_output=False, tile=dict(size=256, overlap=40)),
     # Scalar mean/std (MMagic's three equal ones); the SR-RAW images stay RGB.
     data_preprocessor=dict(type='DataPreprocessor', mean=[0.], std=[255.]))
 

@@ -152,8 +152,10 @@ def test_gan_configs_keep_mmagic_models_and_schedules():
              'esrgan/esrgan_x4c64b23g32_1xb16-400k_div2k.py'}
     for ours, theirs in pairs.items():
         a, b = Config.fromfile(cfg_path(ours)), Config.fromfile(osp.join(mmagic_cfgs, theirs))
-        for key in ('type', 'generator', 'discriminator', 'pixel_loss', 'perceptual_loss',
-                    'gan_loss'):
+        # mmzoom's subclass of MMagic's editor: the same training, a tiled test path
+        assert a.model.type == f'Tiled{b.model.type}'
+        assert issubclass(MODELS.get(a.model.type), MODELS.get(b.model.type))
+        for key in ('generator', 'discriminator', 'pixel_loss', 'perceptual_loss', 'gan_loss'):
             assert a.model[key] == b.model[key], (ours, key)
         for key in ('optim_wrapper', 'param_scheduler', 'model_wrapper_cfg'):
             assert a[key] == b[key], (ours, key)
@@ -335,3 +337,22 @@ def test_model_index_lists_every_baseline_config():
     assert {osp.relpath(p, ROOT) for p in CONFIGS} <= listed
     for folder in FOLDERS:
         assert osp.isfile(osp.join(ROOT, 'configs', folder, 'README.md')), folder
+
+
+def test_gan_editors_zoom_large_inputs_in_tiles_as_the_whole_image():
+    """TiledSRGAN's predict path equals a whole-image run of its generator (this one-block
+    generator's receptive field is inside the 8 px of context) while it holds one tile at a
+    time."""
+    torch.manual_seed(0)
+    cfg = Config.fromfile(cfg_path('srgan_x4c64b16-rgb_1xb16-400k_srraw')).model
+    cfg.generator.update(mid_channels=8, num_blocks=1)
+    cfg.discriminator.update(mid_channels=8)
+    cfg.perceptual_loss = None
+    cfg.test_cfg = dict(round_output=False, tile=dict(size=32, overlap=8))
+    model = MODELS.build(cfg).eval()
+    x = torch.rand(1, 3, 70, 90)
+    with torch.no_grad():
+        whole = model.generator(x).clamp(0, 1) * 255
+    tiled = model.forward_inference(x).pred_img
+    assert tiled.shape == (1, 3, 280, 360)
+    assert (tiled - whole).abs().max() < 1e-3

@@ -4,6 +4,8 @@ from typing import List, Optional
 import torch
 
 from mmagic.models.base_models import BaseEditModel
+from mmagic.models.editors.esrgan import ESRGAN
+from mmagic.models.editors.srgan import SRGAN
 from mmagic.models.archs import SpatialTemporalEnsemble
 from mmagic.registry import MODELS
 from mmagic.structures import DataSample
@@ -23,62 +25,13 @@ DEFAULT_TILE_OUTPUT = 1024
 DEFAULT_OVERLAP = 32
 
 
-@MODELS.register_module()
-class SISREditModel(BaseEditModel):
-    """MMagic's ``BaseEditModel`` plus two test-time switches of the SR benchmark protocol.
+class SRTestProtocol:
+    """Mixin for an MMagic SR editor: the test-time switches of :class:`SISREditModel`
+    (``self_ensemble``, ``tile``, ``round_output``) in its ``forward_inference``, and the
+    checkpoint guard. The editor calls :meth:`_init_test_protocol` after its own ``__init__``;
+    it adds no parameters or buffers, so checkpoint keys stay the editor's."""
 
-    Training is exactly ``BaseEditModel``'s, and the module tree is the same (``generator``,
-    ``pixel_loss``, ``data_preprocessor``), so its checkpoints load into this class and back
-    without any key change. Only ``mode='predict'`` (validation, ``tools/test.py``,
-    MMagic's inferencers) changes, as set in ``test_cfg``:
-
-    - ``self_ensemble`` (bool, default False): run the generator on the 8 flips/transposes of
-      the input (the dihedral group of the square), undo each transform on its output and
-      average ("self-ensemble" of EDSR, Lim et al. 2017; the "+" models, e.g. RNAN+ in Table 1
-      of Ai et al., ICIP 2020). Uses MMagic's ``SpatialTemporalEnsemble``. It costs 8 forward
-      passes and assumes a fully convolutional generator that accepts an input of size
-      (W, H) as well as (H, W).
-    - ``tile`` (default ``'auto'``: ``DEFAULT_TILE_OUTPUT // scale`` px, ``DEFAULT_OVERLAP``): ``dict(size=S, overlap=O)`` computes
-      inputs larger than S x S in S x S tiles, each from O more pixels of context on every side
-      (:mod:`mmzoom.apis.local_tiling`: exact for local networks, approximate for RNAN's global
-      context blocks); ``None`` runs whole images.
-    - ``round_output`` (bool, default True): round the de-normalised, clamped prediction to
-      integers, i.e. evaluate the 8-bit image a user would save. MMagic's PSNR/SSIM compute
-      on whatever float they are given, while the published SR tables (MATLAB protocol)
-      quantise the output first; without rounding PSNR differs by a few hundredths of a dB.
-
-    Any other ``test_cfg`` keys are ignored, as ``BaseEditModel`` does (MMagic's own configs
-    carry e.g. ``metrics`` and ``crop_border`` there), so a config of any ``BaseEditModel``
-    SR model switches to this class by changing ``model.type`` only.
-
-    Args:
-        generator (dict): Config of the SR network, (N, C, H, W) -> (N, C, sH, sW).
-        pixel_loss (dict): Config of the training loss.
-        train_cfg (dict, optional): Unused, as in ``BaseEditModel``. Default: None.
-        test_cfg (dict, optional): ``self_ensemble`` and ``round_output`` as above.
-            Default: None (no ensemble, rounded output).
-        init_cfg (dict, optional): Initialisation config. Default: None.
-        data_preprocessor (dict, optional): Config of the data preprocessor. Default: None.
-        allow_partial_load (bool): load a checkpoint whose keys or shapes do not all match
-            (the matching keys only), e.g. x2 weights into a x4 model. Default: False: such a
-            checkpoint is refused in one line wherever it is loaded (``load_from``,
-            ``tools/test.py``, MMagic's inferencers; :func:`mmzoom.utils.guard_checkpoint_loading`).
-
-    Shapes (predict mode):
-        inputs: (N, C, H, W), normalised as the data preprocessor does ->
-        ``DataSample.output.pred_img``: (N, C, sH, sW) in 0..255 (BGR, as MMagic's metrics expect).
-    """
-
-    def __init__(self,
-                 generator: dict,
-                 pixel_loss: dict,
-                 train_cfg: Optional[dict] = None,
-                 test_cfg: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None,
-                 data_preprocessor: Optional[dict] = None,
-                 allow_partial_load: bool = False) -> None:
-        super().__init__(generator, pixel_loss, train_cfg=train_cfg, test_cfg=test_cfg,
-                         init_cfg=init_cfg, data_preprocessor=data_preprocessor)
+    def _init_test_protocol(self, test_cfg: Optional[dict], allow_partial_load: bool) -> None:
         self.allow_partial_load = allow_partial_load
         guard_checkpoint_loading(self)
         cfg = dict(test_cfg or {})
@@ -118,3 +71,89 @@ class SISREditModel(BaseEditModel):
     def ensembled(self, fn, inputs: torch.Tensor) -> torch.Tensor:
         """``fn(inputs)``, averaged over the 8 flips/transposes when ``self_ensemble`` is on."""
         return self.ensemble(inputs, fn) if self.self_ensemble else fn(inputs)
+
+
+@MODELS.register_module()
+class SISREditModel(SRTestProtocol, BaseEditModel):
+    """MMagic's ``BaseEditModel`` plus two test-time switches of the SR benchmark protocol.
+
+    Training is exactly ``BaseEditModel``'s, and the module tree is the same (``generator``,
+    ``pixel_loss``, ``data_preprocessor``), so its checkpoints load into this class and back
+    without any key change. Only ``mode='predict'`` (validation, ``tools/test.py``,
+    MMagic's inferencers) changes, as set in ``test_cfg``:
+
+    - ``self_ensemble`` (bool, default False): run the generator on the 8 flips/transposes of
+      the input (the dihedral group of the square), undo each transform on its output and
+      average ("self-ensemble" of EDSR, Lim et al. 2017; the "+" models, e.g. RNAN+ in Table 1
+      of Ai et al., ICIP 2020). Uses MMagic's ``SpatialTemporalEnsemble``. It costs 8 forward
+      passes and assumes a fully convolutional generator that accepts an input of size
+      (W, H) as well as (H, W).
+    - ``tile`` (default ``'auto'``: ``DEFAULT_TILE_OUTPUT // scale`` px, ``DEFAULT_OVERLAP``):
+      ``dict(size=S, overlap=O)`` computes
+      inputs larger than S x S in S x S tiles, each from O more pixels of context on every side
+      (:mod:`mmzoom.apis.local_tiling`: exact for local networks, approximate for RNAN's global
+      context blocks); ``None`` runs whole images.
+    - ``round_output`` (bool, default True): round the de-normalised, clamped prediction to
+      integers, i.e. evaluate the 8-bit image a user would save. MMagic's PSNR/SSIM compute
+      on whatever float they are given, while the published SR tables (MATLAB protocol)
+      quantise the output first; without rounding PSNR differs by a few hundredths of a dB.
+
+    Any other ``test_cfg`` keys are ignored, as ``BaseEditModel`` does (MMagic's own configs
+    carry e.g. ``metrics`` and ``crop_border`` there), so a config of any ``BaseEditModel``
+    SR model switches to this class by changing ``model.type`` only.
+
+    Args:
+        generator (dict): Config of the SR network, (N, C, H, W) -> (N, C, sH, sW).
+        pixel_loss (dict): Config of the training loss.
+        train_cfg (dict, optional): Unused, as in ``BaseEditModel``. Default: None.
+        test_cfg (dict, optional): ``self_ensemble`` and ``round_output`` as above.
+            Default: None (no ensemble, rounded output).
+        init_cfg (dict, optional): Initialisation config. Default: None.
+        data_preprocessor (dict, optional): Config of the data preprocessor. Default: None.
+        allow_partial_load (bool): load a checkpoint whose keys or shapes do not all match
+            (the matching keys only), e.g. x2 weights into a x4 model. Default: False: such a
+            checkpoint is refused in one line wherever it is loaded (``load_from``,
+            ``tools/test.py``, MMagic's inferencers; :func:`mmzoom.utils.guard_checkpoint_loading`).
+
+    Shapes (predict mode):
+        inputs: (N, C, H, W), normalised as the data preprocessor does ->
+        ``DataSample.output.pred_img``: (N, C, sH, sW) in 0..255, in the input's channel order
+        (BGR in MMagic's benchmark pipelines, RGB in mmzoom's SR-RAW ones).
+    """
+
+    def __init__(self,
+                 generator: dict,
+                 pixel_loss: dict,
+                 train_cfg: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 allow_partial_load: bool = False) -> None:
+        super().__init__(generator, pixel_loss, train_cfg=train_cfg, test_cfg=test_cfg,
+                         init_cfg=init_cfg, data_preprocessor=data_preprocessor)
+        self._init_test_protocol(test_cfg, allow_partial_load)
+
+
+@MODELS.register_module()
+class TiledSRGAN(SRTestProtocol, SRGAN):
+    """MMagic's ``SRGAN`` (training unchanged: generator, discriminator, pixel/perceptual/GAN
+    losses; the same checkpoint keys) with :class:`SISREditModel`'s test path, so that full
+    SR-RAW frames are zoomed in tiles (MMagic's editor runs them whole: one 64-channel feature
+    map of a 4x SR-RAW test output alone is about 9 GB). ``test_cfg`` and ``allow_partial_load``
+    as :class:`SISREditModel`; other arguments as MMagic's ``SRGAN``."""
+
+    def __init__(self, *args, test_cfg: Optional[dict] = None, allow_partial_load: bool = False,
+                 **kwargs) -> None:
+        super().__init__(*args, test_cfg=test_cfg, **kwargs)
+        self._init_test_protocol(test_cfg, allow_partial_load)
+
+
+@MODELS.register_module()
+class TiledESRGAN(SRTestProtocol, ESRGAN):
+    """MMagic's ``ESRGAN`` (relativistic GAN training unchanged) with :class:`SISREditModel`'s
+    tiled test path, as :class:`TiledSRGAN`."""
+
+    def __init__(self, *args, test_cfg: Optional[dict] = None, allow_partial_load: bool = False,
+                 **kwargs) -> None:
+        super().__init__(*args, test_cfg=test_cfg, **kwargs)
+        self._init_test_protocol(test_cfg, allow_partial_load)
