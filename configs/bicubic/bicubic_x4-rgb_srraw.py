@@ -23,3 +23,7 @@ val_dataloader = None
 val_cfg = None
 val_evaluator = None
 test_cfg = dict(type='MultiTestLoop')
+
+# The SR-RAW pipeline is RGB end to end: MMagic's visualizer must not swap channels (its
+# default bgr2rgb=True assumes MMagic's BGR images and saves red as blue).
+visualizer = dict(bgr2rgb=False)

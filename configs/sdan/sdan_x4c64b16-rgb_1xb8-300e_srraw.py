@@ -7,3 +7,7 @@ _base_ = [
 experiment_name = 'sdan_x4c64b16-rgb_1xb8-300e_srraw'
 
 model = dict(generator=dict(in_channels=3))
+
+# The SR-RAW pipeline is RGB end to end: MMagic's visualizer must not swap channels (its
+# default bgr2rgb=True assumes MMagic's BGR images and saves red as blue).
+visualizer = dict(bgr2rgb=False)

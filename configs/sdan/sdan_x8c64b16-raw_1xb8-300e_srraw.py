@@ -10,4 +10,6 @@ experiment_name = 'sdan_x8c64b16-raw_1xb8-300e_srraw'
 # zoom, 8 px on the input grid for X'); at 8x that is 4 px of the input grid, not the inherited 8
 # (= 64 HR px). The public code has no 8x recipe to follow.
 model = dict(generator=dict(upscale_factor=8), align_loss=dict(border=4))
-visualizer = dict(img_keys=['gt_img', 'pred_img'])
+# The SR-RAW pipeline is RGB end to end: MMagic's visualizer must not swap channels (its
+# default bgr2rgb=True assumes MMagic's BGR images and saves red as blue).
+visualizer = dict(img_keys=['gt_img', 'pred_img'], bgr2rgb=False)

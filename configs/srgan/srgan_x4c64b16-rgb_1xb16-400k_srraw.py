@@ -66,3 +66,7 @@ val_cfg = dict(type='MultiValLoop')
 test_cfg = dict(type='MultiTestLoop')
 # Checkpoints every 5000 iterations, best by the SR-RAW validation PSNR (MMagic's runtime with
 # mmzoom's checkpoint directory and metric name; configs/_base_/default_runtime.py).
+
+# The SR-RAW pipeline is RGB end to end: MMagic's visualizer must not swap channels (its
+# default bgr2rgb=True assumes MMagic's BGR images and saves red as blue).
+visualizer = dict(bgr2rgb=False)

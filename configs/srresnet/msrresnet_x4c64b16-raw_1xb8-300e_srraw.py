@@ -27,4 +27,6 @@ model = dict(
 
 custom_hooks = [dict(type='BasicVisualizationHook', interval=1)]
 # The network input is a 1-channel mosaic: show ground truth and prediction side by side.
-visualizer = dict(img_keys=['gt_img', 'pred_img'])
+# The SR-RAW pipeline is RGB end to end: MMagic's visualizer must not swap channels (its
+# default bgr2rgb=True assumes MMagic's BGR images and saves red as blue).
+visualizer = dict(img_keys=['gt_img', 'pred_img'], bgr2rgb=False)

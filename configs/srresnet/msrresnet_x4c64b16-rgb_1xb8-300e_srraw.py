@@ -31,3 +31,7 @@ model = dict(
 
 # MMagic's image hook only (SDAN's alignment panels need SDAN's offsets).
 custom_hooks = [dict(type='BasicVisualizationHook', interval=1)]
+
+# The SR-RAW pipeline is RGB end to end: MMagic's visualizer must not swap channels (its
+# default bgr2rgb=True assumes MMagic's BGR images and saves red as blue).
+visualizer = dict(bgr2rgb=False)

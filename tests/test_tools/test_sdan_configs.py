@@ -107,3 +107,25 @@ def test_tools_test_reports_psnr_ssim_lpips_and_infer_zooms_a_raw(name, srraw_ro
         img = cv2.imread(sr)
         # RGGB phase from GRBG costs one column; sides trimmed to even.
         assert img.shape == (4 * (h - h % 2), 4 * ((w - 1) - (w - 1) % 2), 3)
+
+
+def test_mmagic_image_hook_saves_the_sr_raw_colours_unswapped(tmp_path):
+    """The SR-RAW pipeline is RGB end to end: a red target must be saved red (MMagic's
+    visualizer swaps channels by default, for its BGR pipelines)."""
+    import torch
+    from mmagic.registry import VISUALIZERS
+    from mmagic.structures import DataSample
+    every = glob.glob(osp.join(ROOT, 'configs', '*', '*srraw*.py'))
+    assert every and all(Config.fromfile(p).visualizer.bgr2rgb is False for p in every)
+    cfg = Config.fromfile(CONFIGS[0]).visualizer
+    cfg.update(name='srraw_rgb_check', save_dir=str(tmp_path),
+               vis_backends=[dict(type='LocalVisBackend')])
+    visualizer = VISUALIZERS.build(cfg)
+    red = torch.zeros(3, 8, 8)
+    red[0] = 255
+    visualizer.add_datasample(DataSample(gt_img=red, gt_path='shot.png',
+                                         output=DataSample(pred_img=red)), step=1)
+    saved = glob.glob(str(tmp_path / '**' / 'shot_1.png'), recursive=True)
+    assert len(saved) == 1, saved
+    bgr = cv2.imread(saved[0])
+    assert (bgr[..., 2] == 255).all() and (bgr[..., :2] == 0).all()
