@@ -233,8 +233,11 @@ def zoom_file(inferencer, src: str, dst: str, args, tile) -> None:
     factors = None
     if is_raw and is_sdan(model) and not args.no_wb:
         from mmzoom.raw import RawReadError, compute_wb_gains, wb_channel_factors
+        # The config's inference pipeline computed them already (ComputeWbGains) when it renders
+        # the self reference; otherwise compute them here, the same way.
+        gains = (data_samples.metainfo.get('img_wb_gains') or [None])[0]
         try:
-            gains = compute_wb_gains(src)
+            gains = tuple(gains) if gains is not None else compute_wb_gains(src)
         except (RawReadError, FileNotFoundError) as err:
             raise CliError(str(err)) from err
         factors = wb_channel_factors(gains).astype(np.float32)
