@@ -31,9 +31,8 @@ class MosaicResidual(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         if self.mode is None:
             return x.new_zeros(())
-        rgb = self.demosaic(x)
-        if self.mode == 'gamma':
-            rgb = rgb.clamp(0, 1).pow(1.0 / self.gamma)
+        rgb = self.demosaic.gamma_encoded(x, self.gamma) if self.mode == 'gamma' else \
+            self.demosaic(x)
         return self.upsample(rgb)
 
     def extra_repr(self) -> str:

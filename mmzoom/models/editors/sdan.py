@@ -150,15 +150,17 @@ class SDAN(BaseEditModel):
                 'img_wb_gains; a prepared store older than this reference lacks raw_*: prepare '
                 "it again) or set model.test_cfg.self_ref='gamma'")
 
-        def rows(key: str) -> Tensor:
-            values = meta[key]
-            if len(values) != n:  # one sample's value, not a batch's list
-                values = [values] * n
-            return torch.as_tensor(np.asarray(values, dtype=np.float64), dtype=torch.float32)
+        def rows(key: str, size: int) -> np.ndarray:
+            # (n, size): a batch's list of per-sample values, as MMagic stacks metainfo
+            values = np.asarray(meta[key], dtype=np.float64)
+            if values.size != n * size:
+                raise ReferenceUnavailable(f'metainfo {key} holds {values.size} numbers for a '
+                                           f'batch of {n} (expected {size} per sample)')
+            return values.reshape(n, size)
 
-        factors = torch.stack([torch.from_numpy(wb_channel_factors(g).astype(np.float32))
-                               for g in rows('img_wb_gains').tolist()])
-        return rows('raw_rgb_cam').view(n, 3, 3), rows('raw_camera_wb').view(n, 3), factors
+        factors = np.stack([wb_channel_factors(g) for g in rows('img_wb_gains', 4)])
+        return tuple(torch.as_tensor(a, dtype=torch.float32) for a in
+                     (rows('raw_rgb_cam', 9).reshape(n, 3, 3), rows('raw_camera_wb', 3), factors))
 
     def self_reference(self, inputs: Tensor, data_samples: Optional[DataSample] = None,
                        params: Optional[Tuple[Tensor, ...]] = None) -> Tensor:
@@ -172,7 +174,7 @@ class SDAN(BaseEditModel):
         if self.self_ref == 'render':
             return self.render(inputs, *(params or self.render_params(data_samples,
                                                                       inputs.shape[0])))
-        return self.demosaic(inputs).clamp(0, 1).pow(1.0 / self.ref_gamma)
+        return self.demosaic.gamma_encoded(inputs, self.ref_gamma)
 
     def _pipeline_reference(self, data_samples: Optional[DataSample]) -> Tensor:
         ref = None if data_samples is None else data_samples.get('ref_img', None)

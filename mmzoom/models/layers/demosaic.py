@@ -35,3 +35,9 @@ class BilinearDemosaic(nn.Module):
         den = F.conv2d(masks.transpose(0, 1).expand(1, 3, h, w), self.kernels.to(mosaic.dtype),
                        padding=1, groups=3)
         return num / den
+
+    def gamma_encoded(self, mosaic: Tensor, gamma: float = 2.2) -> Tensor:
+        """The demosaic clipped to [0, 1] and raised to ``1 / gamma``: a linear mosaic brought
+        near a gamma-encoded image without any colour processing (SDAN's ``self_ref='gamma'``,
+        MosaicMSRResNet's residual)."""
+        return self(mosaic).clamp(0, 1).pow(1.0 / gamma)
