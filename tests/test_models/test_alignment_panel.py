@@ -1,5 +1,6 @@
 """SDAN's alignment panel: columns, flow colours and masks, the centre window of large inputs."""
 import numpy as np
+import pytest
 import torch
 
 from mmzoom.visualization import PANEL_COLUMNS, alignment_panel, centre_window
@@ -35,3 +36,43 @@ def test_centre_window_keeps_the_mosaic_phase():
     assert rows.start % 2 == 0 and cols.start % 2 == 0
     assert abs(rows.start + 256 - 2652) <= 2 and abs(cols.start + 256 - 3976) <= 2
     assert centre_window((10, 10), 0) == (slice(0, 10), slice(0, 10))
+
+
+def test_hook_writes_capped_panels_through_the_visualizer(tmp_path):
+    import glob
+    import types
+
+    import cv2
+    from mmengine.logging import MMLogger
+    from mmengine.visualization import Visualizer
+
+    from mmagic.structures import DataSample
+    from mmzoom.engine import AlignmentVisHook
+
+    def sample(h, w, with_ref):
+        pred = DataSample(pred_img=torch.full((3, 4 * h, 4 * w), 200.),
+                          pred_aligned_lr=torch.full((3, h, w), 100.),
+                          pred_offset=torch.zeros(2, h, w), pred_mask_lr=torch.ones(1, h, w),
+                          pred_mask_hr=torch.ones(1, 4 * h, 4 * w))
+        s = DataSample(output=pred)
+        if with_ref:
+            s.ref_img = torch.full((3, h, w), 50.)
+        return s
+
+    visualizer = Visualizer(name='alignment_hook_check', save_dir=str(tmp_path),
+                            vis_backends=[dict(type='LocalVisBackend')])
+    runner = types.SimpleNamespace(visualizer=visualizer, iter=7,
+                                   logger=MMLogger.get_instance('alignment_hook_check'))
+    hook = AlignmentVisHook(max_samples=2, max_side=64)
+    hook.before_val_epoch(runner)
+    hook.after_val_iter(runner, 0, outputs=[sample(40, 48, True), sample(100, 90, False)])
+    hook.after_val_iter(runner, 1, outputs=[sample(40, 48, True)])  # over max_samples
+    saved = sorted(glob.glob(str(tmp_path / '**' / 'val_alignment_*_7.png'), recursive=True))
+    assert [p.rsplit('/', 1)[-1] for p in saved] == ['val_alignment_1_7.png',
+                                                    'val_alignment_2_7.png']
+    first, second = (cv2.imread(p) for p in saved)
+    assert first.shape == (40, 6 * 48, 3) and (first[:, :48] == 50).all()  # Y' column
+    assert second.shape == (64, 6 * 64, 3)  # the central 64 px of a larger input
+    assert (second[:, :64] == 0).all() and (second[:, 64:128] == 100).all()  # no Y': black
+    with pytest.raises(ValueError, match='max_samples'):
+        AlignmentVisHook(max_samples=0)

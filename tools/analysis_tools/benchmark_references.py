@@ -40,7 +40,6 @@ def child(args) -> None:
     from mmzoom.models.editors.sdan import RENDER_KEYS
 
     init_default_scope('mmagic')
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
     results = LoadRawFromFile()(dict(img_path=args.raw))

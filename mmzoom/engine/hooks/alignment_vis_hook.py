@@ -11,7 +11,7 @@ from mmzoom.visualization import PANEL_COLUMNS, alignment_panel, centre_window
 class AlignmentVisHook(Hook):
     """Write, for the first samples of each validation and test run, SDAN's alignment as one
     panel (:func:`mmzoom.visualization.alignment_panel`): Y' (``ref_img``, the reference
-    training aligns to; the model's own reference when the sample has none), X', the offsets as
+    training aligns to; black when the sample has none), X', the offsets as
     flow colours, M', M and the zoom, on the input grid (SDAN Sec. 3.1-3.3; the public code logs
     these images during training).
 
@@ -66,7 +66,8 @@ class AlignmentVisHook(Hook):
             hr_rows = slice(rows.start * scale, rows.stop * scale)
             hr_cols = slice(cols.start * scale, cols.stop * scale)
             ref = sample.get('ref_img', None)
-            ref = aligned if ref is None or ref.shape[-2:] != aligned.shape[-2:] else ref
+            if ref is None or ref.shape[-2:] != aligned.shape[-2:]:
+                ref = aligned.new_zeros(aligned.shape)
             zoom = pred.pred_img
             if sample.metainfo.get('pred_channel_order') == 'BGR':
                 zoom = zoom.flip(0)
