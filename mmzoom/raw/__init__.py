@@ -5,7 +5,8 @@ DNG writing (:mod:`.rawfile`), EXIF focal lengths (:mod:`.exif`), field-of-view 
 ``tform.txt`` / ``wb.txt`` files (:mod:`.metafiles`), pixel geometry of frames and warps
 (:mod:`.geometry`), ECC alignment (:mod:`.align`), white-balance
 gains (:mod:`.white_balance`), the SR-RAW folder tree and its checker (:mod:`.srraw_tree`) and a
-synthetic SR-RAW-shaped dataset with known ground truth (:mod:`.synthetic`).
+synthetic SR-RAW-shaped dataset with known ground truth (:mod:`.synthetic`: the small demo tree and
+the SR-RAW-like benchmark of projects/synthetic_zoom).
 """
 from .align import (AlignmentError, SequenceAlignment, align_sequence, common_region,
                     compute_sequence_tform, ecc_affine, rescale_affine, warp_to_reference)
@@ -20,7 +21,8 @@ from .rawfile import (SONY_ARW_BLACK_LEVEL, SONY_ARW_WHITE_LEVEL, RawImage, RawR
                       write_dng)
 from .srraw_tree import (Problem, check_dataset, detect_raw_ext, find_sequences,
                          map_with_progress, resolve_raw_ext, shot_paths)
-from .synthetic import load_truth, make_demo_srraw
+from .synthetic import (ShotPose, load_synthetic_truth, load_truth, make_demo_srraw,
+                        make_synthetic_zoom)
 from .white_balance import (WB_GAMMA, apply_white_balance, compute_sequence_wb, compute_wb_gains,
                             remove_white_balance, wb_channel_factors)
 
@@ -36,5 +38,6 @@ __all__ = [
     'read_raw', 'write_dng', 'Problem', 'check_dataset', 'WB_GAMMA', 'apply_white_balance',
     'remove_white_balance', 'wb_channel_factors',
     'detect_raw_ext', 'find_sequences', 'map_with_progress', 'resolve_raw_ext', 'shot_paths',
-    'load_truth', 'make_demo_srraw', 'compute_sequence_wb', 'compute_wb_gains'
+    'load_truth', 'make_demo_srraw', 'compute_sequence_wb', 'compute_wb_gains', 'ShotPose',
+    'load_synthetic_truth', 'make_synthetic_zoom'
 ]
