@@ -583,12 +583,12 @@ def make_synthetic_zoom(out: Union[str, os.PathLike],
         if photo.ndim != 3 or photo.shape[2] != 3 or min(photo.shape[:2]) < 16:
             raise ValueError(f'photo {name!r} must be an RGB image of at least 16x16 px, got '
                              f'shape {photo.shape}')
-        record = _synthetic_sequence(
-            osp.join(out, split, f'{seq_id:05d}'), osp.join(out, TRUTH_DIR, f'{split}-{seq_id:05d}'),
-            photo, rng, (h, w), focal, pattern, black, white, max_translation, max_rotation,
-            max_scale, distortion, parallax, blur, noise, noise_levels, int(jpeg_quality))
-        record['photo'] = name
         seq_dir = osp.join(out, split, f'{seq_id:05d}')
+        record = _synthetic_sequence(
+            seq_dir, osp.join(out, TRUTH_DIR, f'{split}-{seq_id:05d}'), photo, rng, (h, w),
+            focal, pattern, black, white, max_translation, max_rotation, max_scale, distortion,
+            parallax, blur, noise, noise_levels, int(jpeg_quality))
+        record['photo'] = name
         record['measured_wb_gains'] = {k: list(g) for k, g in
                                        compute_sequence_wb(seq_dir, 'dng').items()}
         if tform == 'ecc':
@@ -659,7 +659,8 @@ def _synthetic_sequence(seq_dir: str, truth_dir: str, photo: np.ndarray,
 
         sigma = lens_blur_sigma(f, (lo, hi), *blur)
         # Band-limit before decimating, as render_view does.
-        src = scene if zoom <= 1 else cv2.GaussianBlur(scene, (0, 0), 0.5 * np.sqrt(zoom ** 2 - 1))
+        src = (scene if zoom <= 1 else
+               cv2.GaussianBlur(scene, (0, 0), 0.5 * np.sqrt(zoom ** 2 - 1)))
         views = []
         for ideal in (to_ideal(grid), grid):  # the shot, then its truth
             view = np.maximum(_remap(src, to_photo(ideal)), 0)
