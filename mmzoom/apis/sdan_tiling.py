@@ -30,7 +30,7 @@ import math
 from typing import Callable, Iterator, List, Optional, Tuple
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from ..models.backbones.sdan_net import SDANNet, SDANOutput
 from ..models.layers.cross_packing_attention import CrossPackingAttention
@@ -72,11 +72,66 @@ class LocalReference:
         return region.within(outer, self.make(outer.take(self.inputs)))
 
 
+class TorchStages:
+    """The pieces of an :class:`SDANNet` a tiled run calls, as its PyTorch modules.
+
+    The tiler never calls the network's modules itself, only these five pieces, so another
+    runtime can take their place: :class:`mmzoom.apis.onnx_runtime.OrtStages` runs the same
+    pieces exported to ONNX (:func:`mmzoom.apis.onnx_export.stage_modules`).
+
+    - ``offset(0, x, ref)``: conv_first and ref_conv, concatenated, then the offset branch up to
+      its first attention (or to the offsets when it has none); ``ref`` is Y' with its flips
+      when the network flips it.
+    - ``offset(j, feat, context)``, j >= 1: attention j - 1 applied with the given whole-image
+      ``context``, then the branch up to attention j (or to the offsets).
+    - ``context(j, stats)``: attention j's whole-image context from its summed statistics.
+    - ``align(x, offset)``: ReLU(DCN(conv_first(x), offset)), the aligned features F_X'.
+    - ``body(aligned)``: (X', the trunk's output with the aligned features added).
+    - ``tail(feat)``: the upsampler and last convolution, the zoomed image.
+    """
+
+    def __init__(self, net: SDANNet) -> None:
+        self.net = net
+        self.segments: List[List[nn.Module]] = [[]]
+        self.attentions: List[CrossPackingAttention] = []
+        for m in net.align.offset_conv:
+            if isinstance(m, CrossPackingAttention):
+                self.attentions.append(m)
+                self.segments.append([])
+            else:
+                self.segments[-1].append(m)
+
+    def offset(self, index: int, first: Tensor, second: Tensor) -> Tensor:
+        net = self.net
+        if index == 0:
+            out = torch.cat([net.conv_first(first), net.align.ref_conv(second)], 1)
+        else:
+            out = self.attentions[index - 1](first, context=second)
+        for m in self.segments[index]:
+            out = m(out)
+        return out
+
+    def context(self, index: int, stats: Tensor, frame: Tuple[int, int]) -> Tensor:
+        return self.attentions[index].context_from_stats(stats, *frame)
+
+    def align(self, x: Tensor, offset: Tensor) -> Tensor:
+        return torch.relu_(self.net.align.dcn(self.net.conv_first(x), offset))
+
+    def body(self, aligned: Tensor) -> Tuple[Tensor, Tensor]:
+        net = self.net
+        return net.align.conv_aligned(aligned), aligned + net.conv_after_body(net.body(aligned))
+
+    def tail(self, feat: Tensor) -> Tensor:
+        return self.net.conv_last(self.net.upsample(feat))
+
+
 class SDANTiler:
     """Runs an :class:`SDANNet` tile by tile with the whole image's result (module docstring).
 
     Args:
-        net (SDANNet): the generator, in eval mode.
+        net (SDANNet): the generator, in eval mode; or a runner of an exported copy that gives
+            the same network (its architecture, for the tile geometry) as ``net.net`` and its
+            pieces as ``net.stages`` (:class:`mmzoom.apis.onnx_runtime.OrtSDANGenerator`).
         size (int): core side on the input grid; a multiple of ``grid`` (the packing size K and
             2, the Bayer phase).
 
@@ -86,6 +141,8 @@ class SDANTiler:
     """
 
     def __init__(self, net: SDANNet, size: int) -> None:
+        self.stages = getattr(net, 'stages', None) or TorchStages(net)
+        net = getattr(net, 'net', net)
         self.net = net
         align = net.align
         self.attentions: List[CrossPackingAttention] = [
@@ -151,19 +208,9 @@ class SDANTiler:
                        contexts: List[Tensor], stop: Optional[int] = None) -> Tensor:
         """The offset branch on ``region`` up to (not including) attention ``stop``."""
         frame = tuple(inputs.shape[-2:])
-        align = self.net.align
-        feat = self.net.conv_first(region.take(inputs))
-        out = torch.cat([feat, align.ref_conv(self._reference(reference, region, frame))], 1)
-        del feat
-        index = 0
-        for m in align.offset_conv:
-            if isinstance(m, CrossPackingAttention):
-                if index == stop:
-                    return out
-                out = m(out, context=contexts[index])
-                index += 1
-            else:
-                out = m(out)
+        out = self.stages.offset(0, region.take(inputs), self._reference(reference, region, frame))
+        for index in range(len(self.attentions) if stop is None else stop):
+            out = self.stages.offset(index + 1, out, contexts[index])
         return out
 
     @torch.no_grad()
@@ -180,7 +227,7 @@ class SDANTiler:
                 feat = self._offset_branch(inputs, reference, region, contexts, stop=index)
                 part = layer.context_stats(core.within(region, feat))
                 stats = part if stats is None else stats.add_(part)
-            contexts.append(layer.context_from_stats(stats, *frame))
+            contexts.append(self.stages.context(index, stats, frame))
         return contexts
 
     @torch.no_grad()
@@ -197,17 +244,15 @@ class SDANTiler:
         # bilinear sample one pixel more; one more keeps conv_first's tile padding out of reach.
         reach = int(math.ceil(offset.abs().max().item())) if offset.numel() else 0
         sampled = trunk.expand(reach + self._kernel_radius + 1, frame)
-        feat = net.conv_first(sampled.take(inputs))
         offset_full = offset.new_zeros(offset.shape[:2] + (sampled.height, sampled.width))
         trunk.within(sampled, offset_full).copy_(offset)
-        aligned = trunk.within(
-            sampled, torch.relu_(align.dcn(feat, offset_full)))
-        del feat, offset_full
-        aligned_lr = core.within(trunk, align.conv_aligned(aligned))
-        feat = aligned + net.conv_after_body(net.body(aligned))
+        aligned = trunk.within(sampled, self.stages.align(sampled.take(inputs), offset_full))
+        del offset_full
+        aligned_lr, feat = self.stages.body(aligned)
+        aligned_lr = core.within(trunk, aligned_lr)
         del aligned
         tail = core.expand(self._tail_radius, frame)
-        output = net.conv_last(net.upsample(tail.within(trunk, feat)))
+        output = self.stages.tail(tail.within(trunk, feat))
         del feat
         output = core.scaled(scale).within(tail.scaled(scale), output)
         offset = core.within(trunk, offset)
@@ -255,6 +300,7 @@ def sdan_tiled_forward(net: SDANNet, inputs: Tensor, reference: ReferenceFn, siz
     """``net(inputs, ref)`` computed tile by tile (same values, memory of a tile plus the
     output)."""
     tiler = SDANTiler(net, size)
+    net = tiler.net  # the network itself when ``net`` runs an exported copy
     n, _, h, w = inputs.shape
     return assemble(tiler.run(inputs, reference, progress), n, h, w, net.upscale_factor,
                     net.out_channels, net.align.dcn.offset_channels, inputs.device,

@@ -30,6 +30,10 @@ def gram_attention_weights(energy: Tensor) -> Tensor:
     """``A = softmax(rowmax(E) - E)`` of the Gram matrix ``E`` (N, C, C), logits clamped (see
     :func:`gram_channel_attention`). Overwrites ``energy``."""
     # rowmax(E) - E, shifted (softmax ignores shifts) so each row's largest logit is 0.
+    if torch.onnx.is_in_onnx_export():  # ONNX has no ``out=``: the same, out of place
+        logits = torch.clamp(energy.amin(dim=-1, keepdim=True) - energy,
+                             min=_logit_floor(energy.dtype))
+        return torch.softmax(logits, dim=-1)
     logits = torch.sub(energy.amin(dim=-1, keepdim=True), energy, out=energy)
     logits.clamp_(min=_logit_floor(energy.dtype))
     return torch.softmax(logits, dim=-1)
@@ -65,6 +69,13 @@ class _GramAttention(Function):
         return grad_x.baddbmm_(grad_logits.transpose(1, 2), x, alpha=-1)
 
 
+def _gram_attention_plain(x: Tensor) -> Tensor:
+    """What :class:`_GramAttention` computes, in out-of-place ops an exporter can trace (ONNX has
+    no autograd Functions or ``out=`` arguments); used while ``torch.onnx.export`` runs."""
+    x = x.to(torch.promote_types(x.dtype, torch.float32))
+    return torch.bmm(gram_attention_weights(torch.bmm(x, x.transpose(1, 2))), x)
+
+
 def gram_channel_attention(x: Tensor, impl: str = 'explicit') -> Tensor:
     """Parameter-free channel attention ``softmax(rowmax(E) - E) X`` with ``E = X X^T``.
 
@@ -91,6 +102,8 @@ def gram_channel_attention(x: Tensor, impl: str = 'explicit') -> Tensor:
     if impl == 'sdpa':
         q = x.unsqueeze(1)  # a heads axis: the fused CPU kernels take (N, heads, C, L)
         return F.scaled_dot_product_attention(q, -q, q, scale=1.0).squeeze(1)
+    if torch.onnx.is_in_onnx_export():
+        return _gram_attention_plain(x)
     if impl == 'explicit':
         # Run in float32 at least and outside autocast: the L-long dot products in E overflow
         # float16, and autocast's casts would not reach the hand-written backward.
@@ -165,7 +178,7 @@ class CrossPackingAttention(nn.Module):
     def _se_scale(self, total: Tensor, height: int, width: int) -> Tensor:
         """Excitation (N, C*K*K, 1, 1) from the per-packed-channel sums over an H x W image."""
         k = self.pack_size
-        if height % k or width % k:
+        if k > 1 and (height % k or width % k or torch.onnx.is_in_onnx_export()):
             # Real pixels per packing phase (row phase i, column phase j); packed channel
             # c*K*K + i*K + j holds phase (i, j) of channel c.
             phase = torch.arange(k, device=total.device)
@@ -180,7 +193,9 @@ class CrossPackingAttention(nn.Module):
     def _pack(self, x: Tensor) -> Tensor:
         k = self.pack_size
         pad_h, pad_w = -x.size(2) % k, -x.size(3) % k
-        if pad_h or pad_w:
+        # An exported graph takes any size, so it always pads (by zero rows where none are due):
+        # the exporter would freeze this branch at the example's size.
+        if pad_h or pad_w or (k > 1 and torch.onnx.is_in_onnx_export()):
             x = F.pad(x, (0, pad_w, 0, pad_h))
         return F.pixel_unshuffle(x, k) if k > 1 else x
 
