@@ -34,7 +34,8 @@ setup(
     packages=find_packages(include=['mmzoom', 'mmzoom.*']),
     python_requires='>=3.9,<3.13',
     install_requires=read_requirements('runtime.txt'),
-    extras_require=dict(tests=read_requirements('tests.txt')),
+    extras_require=dict(tests=read_requirements('tests.txt'),
+                        deploy=read_requirements('deploy.txt')),
     license='Apache License 2.0',
     zip_safe=False,
 )

@@ -13,6 +13,11 @@ The input is read with the config's ``inference_pipeline`` (MMagic's
 the output is written band by band (mmzoom.apis.writers), so memory stays that of a tile
 whatever the image size. SDAN's tiles are exact (mmzoom.apis.sdan_tiling).
 
+With ``--backend onnxruntime`` CHECKPOINT is a file exported by
+tools/deployment/pytorch2onnx.py: ONNX Runtime runs the network (SDAN's tiles through its
+exported stages, exact as in PyTorch); the config still gives the pipeline, the normalisation
+and the self reference, so the image is the PyTorch path's.
+
 For a camera RAW input the model predicts an image with the white balance removed, as SR-RAW's
 targets are; the white balance of the file itself (computed as compute_wb.py computes wb.txt)
 is re-applied unless ``--no-wb``.
@@ -63,6 +68,9 @@ def parse_args(argv: Optional[List[str]]):
                         help='load a checkpoint that does not match the model (matching keys only)')
     parser.add_argument('--no-progress', action='store_true', help='no progress bar')
     parser.add_argument('--device', default=None, help='cpu, cuda, cuda:1 ... (default: auto)')
+    parser.add_argument('--backend', choices=('pytorch', 'onnxruntime'), default='pytorch',
+                        help='run the network with PyTorch (CHECKPOINT a .pth) or ONNX Runtime '
+                        '(CHECKPOINT an exported .onnx)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override config entries (e.g. those the checkpoint was trained with)')
     args = parser.parse_args(argv)
@@ -258,6 +266,28 @@ def zoom_file(inferencer, src: str, dst: str, args, tile) -> None:
         raise CliError(f'{src}: {err}') from err
 
 
+def onnx_inferencer(cfg, args):
+    """MMagic's inferencer of the config (pipeline, normaliser, self reference) whose generator
+    is the exported network run by ONNX Runtime."""
+    from mmagic.apis.inferencers import ImageSuperResolutionInferencer
+    if not args.checkpoint.lower().endswith('.onnx'):
+        raise CliError(f'--backend onnxruntime runs an exported .onnx file (tools/deployment/'
+                       f'pytorch2onnx.py), got {args.checkpoint}')
+    try:
+        from mmzoom.apis.onnx_runtime import OnnxModelError, onnx_generator
+    except ImportError as err:
+        raise CliError(f'{err.name} is not installed: pip install -r requirements/deploy.txt') \
+            from err
+    inferencer = ImageSuperResolutionInferencer(cfg, None, device=args.device or 'cpu')
+    model = inferencer.model
+    try:
+        model.generator = onnx_generator(model.generator, args.checkpoint,
+                                         cfg.model.get('generator'), args.device)
+    except OnnxModelError as err:
+        raise CliError(str(err)) from err
+    return inferencer
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     cfg = load_config(args.config, args.cfg_options)
@@ -274,9 +304,13 @@ def main(argv: Optional[List[str]] = None) -> None:
     from mmagic.apis.inferencers import ImageSuperResolutionInferencer
     from mmzoom.apis import TileError
     try:
-        read_state_dict(args.checkpoint)  # a truncated file: one line, before MMagic reads it
-        inferencer = ImageSuperResolutionInferencer(cfg, args.checkpoint, device=args.device)
-        if not args.allow_partial:
+        if args.backend == 'onnxruntime':
+            inferencer = onnx_inferencer(cfg, args)
+        else:
+            read_state_dict(args.checkpoint)  # a truncated file: one line, before MMagic
+            inferencer = ImageSuperResolutionInferencer(cfg, args.checkpoint,
+                                                        device=args.device)
+        if not args.allow_partial and args.backend == 'pytorch':
             check_checkpoint_matches(inferencer.model, args.checkpoint)
     except (TileError, CheckpointMismatch) as err:
         raise CliError(f'{args.checkpoint}: {err}' if str(err).startswith('the checkpoint')

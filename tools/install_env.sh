@@ -73,7 +73,8 @@ else
 fi
 
 log "step 3/5: mmengine, mmagic and what they import"
-"${PIP[@]}" install -q -c "$CONSTRAINTS" -r "$REQ/runtime.txt" -r "$REQ/mmagic.txt" -r "$REQ/tests.txt"
+"${PIP[@]}" install -q -c "$CONSTRAINTS" -r "$REQ/runtime.txt" -r "$REQ/mmagic.txt" -r "$REQ/tests.txt" \
+    -r "$REQ/deploy.txt"
 "${PIP[@]}" install -q --no-deps -c "$CONSTRAINTS" -r "$REQ/nodeps.txt"
 # --no-deps: mmcv declares opencv-python, replaced here by the headless build.
 "${PIP[@]}" install -q --no-deps --force-reinstall "$WHEEL_DIR"/mmcv-*.whl
@@ -89,7 +90,7 @@ import mmcv.ops
 x = torch.randn(1, 4, 6, 6, requires_grad=True)
 conv = mmcv.ops.DeformConv2d(4, 4, 3, padding=1)
 conv(x, torch.zeros(1, 18, 6, 6)).sum().backward()
-import mmagic.models, mmagic.registry, lpips, rawpy  # noqa: F401,E401
+import mmagic.models, mmagic.registry, lpips, rawpy, onnx, onnxruntime  # noqa: F401,E401
 from mmagic.apis import MMagicInferencer  # noqa: F401
 print('stack ok: torch', torch.__version__, '| mmcv', mmcv.__version__, 'with ops')
 EOF
