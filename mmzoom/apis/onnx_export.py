@@ -26,6 +26,7 @@ Files written for ``OUT.onnx``:
 Every file carries in its metadata the generator config it was exported from
 (``mmzoom.generator``), checked against the config when it is run.
 """
+import copy
 import json
 import os
 import os.path as osp
@@ -132,7 +133,8 @@ def graph_specs(generator: nn.Module, shape: Tuple[int, int],
             takes other heights and widths).
     """
     h, w = shape
-    gen = exportable_generator(generator)
+    # A copy: the caller's network keeps its backend (mmcv's op, to compare against).
+    gen = exportable_generator(copy.deepcopy(generator))
     if not isinstance(gen, SDANNet):
         c = _input_channels(gen)
         return dict(model=GraphSpec(gen, (torch.rand(1, c, h, w),), ['x'], ['output'],

@@ -52,8 +52,15 @@ class OrtGraph:
         if not osp.isfile(path):
             raise OnnxModelError(f'{path} does not exist (export it with '
                                  'tools/deployment/pytorch2onnx.py)')
+        options = ort.SessionOptions()
+        # ORT's worker threads otherwise spin for a while after each run, taking the cores from
+        # the PyTorch work between the calls of a tiled run (4x slower on 2 cores, measured).
+        options.add_session_config_entry('session.intra_op.allow_spinning', '0')
+        # Without the arena, memory is returned after each run, as PyTorch returns it: a tiled
+        # 512 x 512 full-SDAN run peaked at 2.06 GB instead of 3.54 GB, 11 % slower (measured).
+        options.enable_cpu_mem_arena = False
         try:
-            self.session = ort.InferenceSession(path, providers=list(providers))
+            self.session = ort.InferenceSession(path, options, providers=list(providers))
         except Exception as err:  # onnxruntime raises its own exception types
             raise OnnxModelError(f'{path} is not a readable ONNX model: '
                                  f'{str(err).splitlines()[0]}') from err

@@ -68,6 +68,16 @@ def child(args) -> None:
         wake_zero_initialised(model)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     model = model.to(device)
+    export_s = None
+    if args.backend == 'onnxruntime':
+        from mmzoom.apis.onnx_export import export_model
+        from mmzoom.apis.onnx_runtime import onnx_generator
+        start = time.perf_counter()
+        with tempfile.TemporaryDirectory() as tmp:
+            path = osp.join(tmp, 'model.onnx')
+            export_model(model.generator, path, shape=(64, 64))
+            model.generator = onnx_generator(model.generator, path, device=device)
+        export_s = time.perf_counter() - start
     h, w = args.size
     photo = load_photos()['astronaut']
     rgb = cv2.resize(photo, (w, h), interpolation=cv2.INTER_CUBIC).astype(np.float32) / 255
@@ -84,6 +94,7 @@ def child(args) -> None:
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     if device == 'cuda':
         torch.cuda.reset_peak_memory_stats()
+    num_tiles = plan_zoom(model, x, model.tile if args.mode != 'whole' else None).num_tiles
     start = time.perf_counter()
     with torch.no_grad():
         if args.mode == 'stream':
@@ -101,6 +112,7 @@ def child(args) -> None:
     wall = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     result = dict(mode=args.mode, h=h, w=w, wall=wall, peak=peak, base=base,
+                  tiles=num_tiles, export_s=export_s,
                   cuda_peak=torch.cuda.max_memory_allocated() if device == 'cuda' else None)
     if args.mode != 'stream' and args.save:
         np.save(args.save, out.float().cpu().numpy())
@@ -124,9 +136,9 @@ def wake_zero_initialised(model) -> None:
                     p.copy_(torch.randn(p.shape, generator=gen) * 0.05)
 
 
-def measure(args, mode: str, size, save: Optional[str]) -> Optional[dict]:
+def measure(args, mode: str, size, save: Optional[str], backend: str) -> Optional[dict]:
     cmd = [sys.executable, osp.abspath(__file__), '--child', mode, '--config', args.config,
-           '--size', f'{size[0]}x{size[1]}', '--tile', str(args.tile)]
+           '--size', f'{size[0]}x{size[1]}', '--tile', str(args.tile), '--backend', backend]
     if args.checkpoint:
         cmd += ['--checkpoint', args.checkpoint]
     if args.threads:
@@ -138,7 +150,8 @@ def measure(args, mode: str, size, save: Optional[str]) -> Optional[dict]:
         if line.startswith('RESULT '):
             return json.loads(line[7:])
     tail = (proc.stderr.strip().splitlines() or ['?'])[-1]
-    print(f'  {mode} {size[0]}x{size[1]} failed (exit {proc.returncode}): {tail}', flush=True)
+    print(f'  {backend} {mode} {size[0]}x{size[1]} failed (exit {proc.returncode}): {tail}',
+          flush=True)
     return None
 
 
@@ -161,7 +174,14 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument('--whole-max-mp', type=float, default=0.6,
                         help='largest input (MP) to run whole (about 9 GB per MP for full SDAN)')
     parser.add_argument('--threads', type=int, default=0, help='torch threads (0 = default)')
+    parser.add_argument('--backends', nargs='+', default=['pytorch'],
+                        choices=('pytorch', 'onnxruntime'),
+                        help='run the network with PyTorch and/or ONNX Runtime (the generator '
+                        'exported by mmzoom.apis.onnx_export; export time reported apart)')
+    parser.add_argument('--modes', nargs='+', default=['whole', 'tiled', 'stream'],
+                        choices=('whole', 'tiled', 'stream'))
     parser.add_argument('--child', help=argparse.SUPPRESS)
+    parser.add_argument('--backend', default='pytorch', help=argparse.SUPPRESS)
     parser.add_argument('--size', type=parse_size, help=argparse.SUPPRESS)
     parser.add_argument('--save', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -170,38 +190,43 @@ def main(argv: Optional[List[str]] = None) -> None:
         child(args)
         return
 
-    import numpy as np
     print(f'config {osp.relpath(args.config, ROOT)}, tile {args.tile}, '
           f'{"CUDA" if _has_cuda() else "CPU"}, threads {args.threads or "default"}', flush=True)
-    header = (f'| input | mode | wall s | input MP/s | peak RSS GB | peak CUDA GB | '
-              f'tiled vs whole |')
-    rows, last_stream = [header, '| --- ' * 7 + '|'], None
+    header = ('| input | backend | mode | wall s | s per tile | input MP/s | peak RSS GB | '
+              'peak CUDA GB | vs whole / vs PyTorch (max rel. diff) |')
+    rows, last_stream = [header, '| --- ' * 9 + '|'], None
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             mp = size[0] * size[1] / 1e6
             results = {}
-            modes = (['whole'] if mp <= args.whole_max_mp else []) + ['tiled', 'stream']
+            modes = [m for m in args.modes if m != 'whole' or mp <= args.whole_max_mp]
             for mode in modes:
-                save = osp.join(tmp, f'{mode}.npy' if mode != 'stream' else 'out.tif')
-                res = measure(args, mode, size, save)
-                if res is None:
-                    continue
-                results[mode] = res
-                diff = ''
-                if mode == 'tiled' and 'whole' in results:
-                    a, b = np.load(osp.join(tmp, 'whole.npy')), np.load(save)
-                    peak = max(np.abs(a).max(), 1e-12)
-                    mse = float(np.mean(((a - b) / peak)**2))
-                    psnr = 10 * np.log10(1 / mse) if mse > 0 else float('inf')
-                    diff = f'{np.abs(a - b).max() / peak:.1e}, PSNR {psnr:.1f} dB'
-                if mode == 'stream':
-                    last_stream = res
-                cuda = f'{res["cuda_peak"] / 2**30:.2f}' if res['cuda_peak'] else '-'
-                row = (f'| {size[1]}x{size[0]} ({mp:.2f} MP) | {mode} | {res["wall"]:.1f} | '
-                       f'{mp / res["wall"]:.4f} | {res["peak"] / 2**30:.2f} | {cuda} | '
-                       f'{diff} |')
-                rows.append(row)
-                print(row, flush=True)
+                for backend in args.backends:
+                    name = f'{backend}-{mode}'
+                    save = osp.join(tmp, f'{name}.npy' if mode != 'stream' else f'{name}.tif')
+                    res = measure(args, mode, size, save, backend)
+                    if res is None:
+                        continue
+                    results[name] = res
+                    diff = []
+                    if mode == 'tiled' and f'{backend}-whole' in results:
+                        diff.append('vs whole ' + _difference(
+                            osp.join(tmp, f'{backend}-whole.npy'), save))
+                    if backend != 'pytorch' and mode != 'stream' and \
+                            f'pytorch-{mode}' in results:
+                        diff.append('vs PyTorch ' + _difference(
+                            osp.join(tmp, f'pytorch-{mode}.npy'), save))
+                    if mode == 'stream':
+                        last_stream = res
+                    cuda = f'{res["cuda_peak"] / 2**30:.2f}' if res['cuda_peak'] else '-'
+                    per_tile = f'{res["wall"] / res["tiles"]:.2f}' if mode != 'whole' else ''
+                    export = (f' (export {res["export_s"]:.0f} s, not counted)'
+                              if res.get('export_s') else '')
+                    row = (f'| {size[1]}x{size[0]} ({mp:.2f} MP) | {backend}{export} | {mode} | '
+                           f'{res["wall"]:.1f} | {per_tile} | {mp / res["wall"]:.4f} | '
+                           f'{res["peak"] / 2**30:.2f} | {cuda} | {"; ".join(diff)} |')
+                    rows.append(row)
+                    print(row, flush=True)
             for name in os.listdir(tmp):
                 os.remove(osp.join(tmp, name))
     print('\n'.join(rows))
@@ -211,6 +236,15 @@ def main(argv: Optional[List[str]] = None) -> None:
         print(f'extrapolated full frame {FULL_FRAME[1]}x{FULL_FRAME[0]} ({full:.1f} MP): '
               f'{last_stream["wall"] * full / mp / 60:.0f} min at the '
               f'{last_stream["w"]}x{last_stream["h"]} rate')
+
+
+def _difference(path_a: str, path_b: str) -> str:
+    import numpy as np
+    a, b = np.load(path_a), np.load(path_b)
+    peak = max(np.abs(a).max(), 1e-12)
+    mse = float(np.mean(((a - b) / peak)**2))
+    psnr = 10 * np.log10(1 / mse) if mse > 0 else float('inf')
+    return f'{np.abs(a - b).max() / peak:.1e}, PSNR {psnr:.1f} dB'
 
 
 def _has_cuda() -> bool:
