@@ -494,6 +494,7 @@ def make_synthetic_zoom(out: Union[str, os.PathLike],
                         max_translation: float = 8.0, max_rotation: float = 0.5,
                         max_scale: float = 0.01, distortion: float = 0.0,
                         parallax: float = 0.0, blur: Tuple[float, float] = (0.5, 1.0),
+                        depth_cells: Tuple[int, int] = (4, 6),
                         noise: bool = True,
                         noise_levels: Optional[Tuple[float, float]] = None,
                         jpeg_quality: int = 95, tform: str = 'ecc', seed: int = 0,
@@ -525,6 +526,10 @@ def make_synthetic_zoom(out: Union[str, os.PathLike],
             focal length to ``-distortion`` (pincushion) at the longest, linear between.
         parallax: largest parallax shift, in reference-frame pixels (scaled like translations),
             a random per-shot baseline direction times a smooth random inverse depth in [0, 1].
+        depth_cells: rows and columns of the random grid the inverse depth is interpolated from,
+            over the whole scene: (4, 6) varies over the wide shots only; the long focal lengths
+            see a few percent of the scene, so local parallax there (what an affine warp cannot
+            hold) needs a finer grid, e.g. (24, 36).
         blur: Gaussian PSF sigma in sensor pixels at the shortest and the longest focal length
             (:func:`lens_blur_sigma`).
         noise: add shot and read noise to the RAW (the JPGs are always made noise-free, as a
@@ -555,6 +560,9 @@ def make_synthetic_zoom(out: Union[str, os.PathLike],
         raise ValueError(f'distortion must be in (-0.3, 0.3), got {distortion}')
     if max_scale >= 0.2 or max_rotation > 10:
         raise ValueError('max_scale must be under 0.2 and max_rotation at most 10 degrees')
+    if len(depth_cells) != 2 or min(int(c) for c in depth_cells) < 2:
+        raise ValueError(f'depth_cells must be two grid sizes >= 2 (rows, columns), got '
+                         f'{tuple(depth_cells)}')
     if len(blur) != 2 or min(blur) < 0:
         raise ValueError(f'blur must be two non-negative sigmas (wide, tele), got {blur}')
     if not 1 <= int(jpeg_quality) <= 100:
@@ -587,7 +595,7 @@ def make_synthetic_zoom(out: Union[str, os.PathLike],
         record = _synthetic_sequence(
             seq_dir, osp.join(out, TRUTH_DIR, f'{split}-{seq_id:05d}'), photo, rng, (h, w),
             focal, pattern, black, white, max_translation, max_rotation, max_scale, distortion,
-            parallax, blur, noise, noise_levels, int(jpeg_quality))
+            parallax, blur, depth_cells, noise, noise_levels, int(jpeg_quality))
         record['photo'] = name
         record['measured_wb_gains'] = {k: list(g) for k, g in
                                        compute_sequence_wb(seq_dir, 'dng').items()}
@@ -609,7 +617,8 @@ def _synthetic_sequence(seq_dir: str, truth_dir: str, photo: np.ndarray,
                         rng: np.random.Generator, size: Tuple[int, int], focal: list,
                         pattern: str, black: float, white: int, max_translation: float,
                         max_rotation: float, max_scale: float, distortion: float,
-                        parallax: float, blur: Tuple[float, float], noise: bool,
+                        parallax: float, blur: Tuple[float, float],
+                        depth_cells: Tuple[int, int], noise: bool,
                         noise_levels: Optional[Tuple[float, float]],
                         jpeg_quality: int) -> dict:
     """One zoom sweep of :func:`make_synthetic_zoom`; returns its truth record."""
@@ -626,7 +635,8 @@ def _synthetic_sequence(seq_dir: str, truth_dir: str, photo: np.ndarray,
     base_gains, exposure = random_wb_gains(rng)
     shot_noise, read_noise = (random_noise_levels(rng) if noise_levels is None
                               else tuple(float(v) for v in noise_levels))
-    depth = smooth_inverse_depth(rng)
+    cells = (int(depth_cells[0]), int(depth_cells[1]))
+    depth = smooth_inverse_depth(rng, cells, (max(64, 8 * cells[0]), max(96, 8 * cells[1])))
     depth_zoom = np.array([(depth.shape[1] - 1) / (pw - 1), (depth.shape[0] - 1) / (ph - 1)])
     lo, hi = min(focal), max(focal)
     record = dict(focal_lengths={}, poses={}, blur_sigma={}, wb_gains={}, exposure=exposure,

@@ -41,6 +41,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                         'pincushion at the long end), e.g. 0.02; default off')
     parser.add_argument('--parallax', type=float, default=0.0,
                         help='largest parallax shift in reference pixels, e.g. 4; default off')
+    parser.add_argument('--depth-cells', type=int, nargs=2, default=(4, 6),
+                        metavar=('ROWS', 'COLS'),
+                        help='random grid of the inverse depth over the scene (finer: parallax '
+                        'that varies within a tele shot, e.g. 24 36)')
     parser.add_argument('--blur', type=float, nargs=2, default=(0.5, 1.0),
                         metavar=('WIDE', 'TELE'),
                         help='lens PSF sigma in sensor pixels at the shortest / longest focal '
@@ -73,7 +77,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             tuple(args.size), focal_lengths, pattern=args.pattern, bit_depth=args.bit_depth,
             max_translation=args.max_translation, max_rotation=args.max_rotation,
             max_scale=args.max_scale, distortion=args.distortion, parallax=args.parallax,
-            blur=tuple(args.blur), noise=not args.no_noise, jpeg_quality=args.jpeg_quality,
+            blur=tuple(args.blur), depth_cells=tuple(args.depth_cells),
+            noise=not args.no_noise, jpeg_quality=args.jpeg_quality,
             tform=mode, seed=args.seed, progress=True)
     except (ValueError, OSError, AlignmentError) as err:
         print(f'error: {err}', file=sys.stderr)
