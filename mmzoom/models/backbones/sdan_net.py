@@ -80,6 +80,10 @@ class SquaredDeformableAlignment(nn.Module):
         flip_ref (bool): Feed Y' with its vertical, horizontal and double flips (12 channels for
             RGB) instead of Y' alone (Table 2 "++ Flip Augment"). Default: True.
         dcn_backend (str): Backend of the deformable convolution. Default: ``'mmcv'``.
+        offset_init (str): ``'kaiming'`` (the public code: every offset conv Kaiming-normal, so
+            training starts from random offsets of about a pixel) or ``'zero'`` (the last one
+            zero, so training starts from zero offsets, as MMCV's DCN packs do).
+            Default: ``'kaiming'``.
 
     Shapes:
         feat: (N, C, h, w), ref: (N, ref_channels, h, w) ->
@@ -98,8 +102,11 @@ class SquaredDeformableAlignment(nn.Module):
                  pack_size: int = 8,
                  attention_impl: str = 'explicit',
                  flip_ref: bool = True,
-                 dcn_backend: str = 'mmcv') -> None:
+                 dcn_backend: str = 'mmcv',
+                 offset_init: str = 'kaiming') -> None:
         super().__init__()
+        if offset_init not in ('kaiming', 'zero'):
+            raise ValueError(f"offset_init must be 'kaiming' or 'zero', got {offset_init!r}")
         if offset_type not in self.offset_types:
             raise ValueError(f'offset_type must be one of {self.offset_types}, got {offset_type!r}')
         if attention not in self.attentions:
@@ -129,6 +136,8 @@ class SquaredDeformableAlignment(nn.Module):
                 # from random offsets of about a pixel, not from the zero offsets of a DCN pack.
                 nn.init.kaiming_normal_(m.weight, a=0.02)
                 nn.init.zeros_(m.bias)
+        if offset_init == 'zero':
+            nn.init.zeros_(self.offset_conv[-1].weight)
 
     def forward(self, feat: Tensor, ref: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
         """Align ``feat`` to ``ref``.
@@ -188,6 +197,8 @@ class SDANNet(BaseModule):
         flip_ref (bool): Flip-augmented reference (12 input channels for RGB). Default: True.
         dcn_backend (str): ``'mmcv'``, ``'fast'`` (squared only) or ``'torchvision'``.
             Default: ``'mmcv'``.
+        offset_init (str): ``'kaiming'`` (public code) or ``'zero'`` (training starts from zero
+            offsets); see :class:`SquaredDeformableAlignment`. Default: ``'kaiming'``.
         init_cfg (dict, optional): MMEngine initialisation config. Default: None.
 
     Shapes:
@@ -207,6 +218,7 @@ class SDANNet(BaseModule):
                  attention_impl: str = 'explicit',
                  flip_ref: bool = True,
                  dcn_backend: str = 'mmcv',
+                 offset_init: str = 'kaiming',
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if upscale_factor not in (4, 8):
@@ -224,7 +236,7 @@ class SDANNet(BaseModule):
             nn.Conv2d(in_channels, mid_channels, 3, padding=1), nn.ReLU(True))
         self.align = SquaredDeformableAlignment(
             mid_channels, out_channels, offset_type, attention, cpa_mode, pack_size,
-            attention_impl, flip_ref, dcn_backend)
+            attention_impl, flip_ref, dcn_backend, offset_init)
         self.body = make_layer(ResidualBlockNoBN, num_blocks, mid_channels=mid_channels)
         self.conv_after_body = nn.Conv2d(mid_channels, mid_channels, 3, padding=1)
         self.upsample = nn.Sequential(*[

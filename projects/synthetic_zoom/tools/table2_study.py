@@ -37,7 +37,7 @@ import os.path as osp
 import subprocess
 import sys
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..', '..'))
 sys.path.insert(0, ROOT)
@@ -55,6 +55,14 @@ ROWS: Dict[str, Optional[dict]] = {
 LABELS = {'dcn': 'DCN', 'sdcn': 'SDCN', 'sdcn-cl': '+ CL-Attention',
           'sdcn-cpa': '+ CP-Attention', 'sdan': '++ Flip (SDAN)',
           'srresnet-l1': 'SRResNet-L1 (same size)'}
+#: Controlled changes of the SDAN rows for the offset-magnitude question (``--variant``), each
+#: merged into the row's config.
+VARIANTS: Dict[str, dict] = {
+    'zero-init': dict(model=dict(generator=dict(offset_init='zero'))),
+    'align-x10': dict(model=dict(align_loss=dict(loss_weight=10.0))),
+    'offset-lr-x10': dict(optim_wrapper=dict(paramwise_cfg=dict(
+        custom_keys={'align.offset_conv': dict(lr_mult=10.0)}))),
+}
 TRAIN_PHOTOS = ('astronaut', 'coffee', 'rocket', 'immunohistochemistry')
 TEST_PHOTOS = ('chelsea', 'stereo_motorcycle')
 PRESETS = dict(
@@ -121,6 +129,36 @@ def make_tree(root: str, preset: dict, seed: int) -> None:
         json.dump(truth, f, indent=1, default=float)
 
 
+def unusable_shots(cfg_path: str) -> List[str]:
+    """Training shots whose pair leaves less than one patch after alignment (an ECC warp that
+    failed on strong parallax): left out with the dataset's ``exclude``, as a user of SR-RAW
+    drops such pairs."""
+    from mmagic.registry import DATASETS
+    from mmzoom.utils.cli import load_config
+    cfg = load_config(cfg_path)
+    data = cfg.train_dataloader.dataset
+    patch = next(s['gt_patch_size'] for s in data.pipeline if s['type'] == 'PairedRawCrop')
+    dataset = DATASETS.build(dict(data, pipeline=[]))
+    steps = []
+    for step in cfg.train_dataloader.dataset.pipeline:
+        steps.append(step)
+        if step['type'] == 'SRRawFovAlign':
+            break
+    from mmengine.dataset import Compose
+    pipeline = Compose(steps)
+    bad = []
+    for index in range(len(dataset)):
+        info = dataset.get_data_info(index)
+        try:
+            results = pipeline(dict(info))
+            small = min(results['gt'].shape[:2]) < patch
+        except ValueError:  # no shared region at all
+            small = True
+        if small:
+            bad.append(f'train/{osp.basename(str(info["sequence"]))}/{info["lr_index"]:05d}')
+    return bad
+
+
 def srresnet_blocks(sdan_params: int, channels: int) -> int:
     """MosaicMSRResNet blocks whose parameter count is closest to ``sdan_params``."""
     from mmagic.registry import MODELS
@@ -136,10 +174,20 @@ def srresnet_blocks(sdan_params: int, channels: int) -> int:
     return best[0]
 
 
+def merge(base: dict, extra: dict) -> dict:
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = merge(out[key], value) if isinstance(value, dict) and isinstance(
+            out.get(key), dict) else value
+    return out
+
+
 def write_config(path: str, row: str, data_root: str, preset: dict, seed: int,
-                 srresnet_blocks_: int) -> None:
+                 srresnet_blocks_: int, variant: Optional[str] = None,
+                 exclude: Sequence[str] = ()) -> None:
     iters = preset['iters']
     gen = dict(mid_channels=preset['channels'], num_blocks=preset['blocks'])
+    extra = dict(VARIANTS[variant]) if variant else {}
     if ROWS[row] is None:
         model = (f"dict(_delete_=True, type='SISREditModel', generator=dict("
                  f"type='MosaicMSRResNet', in_channels=1, out_channels=3, "
@@ -149,14 +197,15 @@ def write_config(path: str, row: str, data_root: str, preset: dict, seed: int,
                  "test_cfg=dict(round_output=False), data_preprocessor=dict("
                  "type='DataPreprocessor', mean=[0.], std=[255.]))")
     else:
-        model = f'dict(generator={dict(gen, **ROWS[row])!r})'
+        model = repr(merge(dict(generator=dict(gen, **ROWS[row])), extra.pop('model', {})))
+    more = ''.join(f'{key} = {value!r}\n' for key, value in extra.items())
     with open(path, 'w') as f:
         f.write(f"""# Written by projects/synthetic_zoom/tools/table2_study.py: Table 2 row {row!r}.
 _base_ = [{DEMO_CONFIG!r}]
 data_root = {data_root!r}
 model = {model}
 train_dataloader = dict(batch_size={preset['batch']},
-                        dataset=dict(data_root=data_root))
+                        dataset=dict(data_root=data_root, exclude={exclude!r}))
 val_dataloader = None
 val_cfg = None
 val_evaluator = None
@@ -168,7 +217,7 @@ default_hooks = dict(checkpoint=dict(by_epoch=False, interval={iters}, max_keep_
                      logger=dict(interval={max(1, min(100, iters))}))
 custom_hooks = []
 randomness = dict(seed={seed})
-""")
+{more}""")
 
 
 def run(cmd: List[str], log_path: str) -> None:
@@ -274,7 +323,7 @@ def evaluate(cfg_path: str, ckpt: str, data_root: str, options: Optional[dict] =
         # what the residual misalignment and the JPG cost a perfect model trained on it.
         gt = np.clip(images['gt'] * factors, 0, 255)[b:-b, b:-b]
         record = dict(sequence=seq, pair=[hr, lr], psnr=10 * np.log10(255.0 ** 2 / mse),
-                      ssim=_ssim(p, t),
+                      psnr_cc=_psnr_colour_corrected(p, t), ssim=_ssim(p, t),
                       target_psnr=10 * np.log10(255.0 ** 2 / float(np.mean((gt - t) ** 2))))
 
         # The true displacement between the input and Y' (what the offsets should learn, in
@@ -327,6 +376,19 @@ def evaluate(cfg_path: str, ckpt: str, data_root: str, options: Optional[dict] =
     return dict({k: float(np.mean([r[k] for r in per_pair])) for k in keys}, pairs=per_pair)
 
 
+def _psnr_colour_corrected(pred, target) -> float:
+    """PSNR after the least-squares affine colour map (3x3 + offset) from ``pred`` to
+    ``target``: each test scene has its own random camera and white balance, which a model
+    cannot know from the mosaic, so plain RGB PSNR mixes that colour error with the detail and
+    alignment Table 2 is about (the SR-RAW protocol's ``_aligned`` metrics map colour too)."""
+    import numpy as np
+    x = np.concatenate([pred.reshape(-1, 3), np.ones((pred.size // 3, 1))], 1)
+    coef, *_ = np.linalg.lstsq(x, target.reshape(-1, 3), rcond=None)
+    mapped = np.clip(x @ coef, 0, 255)
+    mse = float(np.mean((mapped - target.reshape(-1, 3)) ** 2))
+    return 10 * np.log10(255.0 ** 2 / mse)
+
+
 def _ssim(a, b) -> float:
     from mmagic.evaluation.metrics.ssim import ssim
     return float(ssim(a, b, crop_border=0, input_order='HWC', convert_to=None))
@@ -340,6 +402,24 @@ def sr_raw_metrics(cfg_path: str, ckpt: str, work_dir: str, options: List[str]) 
         return json.load(f)
 
 
+def _train_seconds(seconds: str, train_log: str) -> float:
+    """The recorded training time, or for a run without the record the span of its log lines
+    (MMEngine's time stamps, to the second)."""
+    import datetime
+    if osp.isfile(seconds):
+        with open(seconds) as f:
+            return float(f.read())
+    stamps = []
+    with open(train_log) as f:
+        for line in f:
+            if ' - mmengine - ' in line:
+                try:
+                    stamps.append(datetime.datetime.strptime(line[:14], '%m/%d %H:%M:%S'))
+                except ValueError:
+                    pass
+    return (stamps[-1] - stamps[0]).total_seconds() if len(stamps) > 1 else float('nan')
+
+
 def count_params(cfg_path: str, options: Optional[dict] = None) -> int:
     from mmagic.registry import MODELS
     from mmzoom.utils.cli import load_config
@@ -349,10 +429,10 @@ def count_params(cfg_path: str, options: Optional[dict] = None) -> int:
 
 def table(results: dict, command: str, preset_name: str, preset: dict, seed: int) -> str:
     lines = [f'`{command}` (preset {preset_name}: {preset}, seed {seed})', '',
-             '| row | params | train s | PSNR truth | SSIM truth | PSNR SR-RAW | '
-             'PSNR SR-RAW aligned | mean true offset px | mean learned px | offset RMS px '
-             '(zero offsets) | slope learned/true |',
-             '| --- ' * 11 + '|']
+             '| row | params | train s | PSNR truth | PSNR truth, colour mapped | SSIM truth | '
+             'PSNR SR-RAW | PSNR SR-RAW aligned | mean true offset px | mean learned px | '
+             'offset RMS px (zero offsets) | slope learned/true |',
+             '| --- ' * 12 + '|']
     for row, r in results.items():
         e, t = r['truth'], r['srraw']
         psnr = next((v for k, v in t.items() if k.endswith('PSNR_rgb_wb_b8')), float('nan'))
@@ -361,7 +441,8 @@ def table(results: dict, command: str, preset_name: str, preset: dict, seed: int
         off = (f"{e['residual_px']:.2f} | {e['learned_px']:.2f} | {e['offset_rms']:.2f} "
                f"({e['zero_rms']:.2f}) | {e['slope']:.2f}") if 'slope' in e else '- | - | - | -'
         lines.append(f"| {LABELS[row]} | {r['params']:,} | {r['train_s']:.0f} | "
-                     f"{e['psnr']:.2f} | {e['ssim']:.4f} | {psnr:.2f} | {aligned:.2f} | {off} |")
+                     f"{e['psnr']:.2f} | {e['psnr_cc']:.2f} | {e['ssim']:.4f} | {psnr:.2f} | "
+                     f"{aligned:.2f} | {off} |")
     return '\n'.join(lines) + '\n'
 
 
@@ -372,6 +453,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--rows', nargs='+', choices=list(ROWS), default=list(ROWS))
     parser.add_argument('--iters', type=int, help='training iterations per row (preset)')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--variant', choices=list(VARIANTS),
+                        help='a controlled change of the SDAN rows (the offset study)')
     parser.add_argument('--cfg-options', nargs='+', default=[], metavar='K=V',
                         help='config overrides for every row (e.g. a controlled change of the '
                         'offset branch), passed to tools/train.py and tools/test.py')
@@ -411,21 +494,35 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     sdan_cfg = osp.join(work, 'sdan.py')
     write_config(sdan_cfg, 'sdan', data_root, preset, args.seed, 0)
+    from mmzoom.datasets.srraw_dataset import KNOWN_BAD_SHOTS
+    dropped = unusable_shots(sdan_cfg)
+    if dropped:
+        log(f'leaving out {len(dropped)} training pair(s) whose ECC warp leaves less than a '
+            f'patch: {", ".join(dropped)}')
+    exclude = list(KNOWN_BAD_SHOTS) + dropped
     blocks = srresnet_blocks(count_params(sdan_cfg), preset['channels'])
     results = {}
     for row in args.rows:
         row_dir = osp.join(work, row)
         os.makedirs(row_dir, exist_ok=True)
         cfg_path = osp.join(row_dir, f'{row}.py')
-        write_config(cfg_path, row, data_root, preset, args.seed, blocks)
+        if args.variant and ROWS[row] is None:
+            parser.error(f'--variant changes the SDAN rows; {row} is not one')
+        write_config(cfg_path, row, data_root, preset, args.seed, blocks, args.variant,
+                     exclude)
         ckpt = osp.join(row_dir, f'iter_{preset["iters"]}.pth')
-        start = time.perf_counter()
+        seconds = osp.join(row_dir, 'train_seconds.txt')
         if not osp.isfile(ckpt):
             log(f'{row}: training {preset["iters"]} iterations')
             extra = ['--cfg-options'] + args.cfg_options if args.cfg_options else []
+            start = time.perf_counter()
             run(['tools/train.py', cfg_path, '--work-dir', row_dir] + extra,
                 osp.join(row_dir, 'train.log'))
-        train_s = time.perf_counter() - start
+            with open(seconds, 'w') as f:
+                f.write(f'{time.perf_counter() - start:.1f}\n')
+        else:
+            log(f'{row}: {ckpt} exists, not trained again')
+        train_s = _train_seconds(seconds, osp.join(row_dir, 'train.log'))
         log(f'{row}: evaluating')
         results[row] = dict(params=count_params(cfg_path, options), train_s=train_s,
                             truth=evaluate(cfg_path, ckpt, data_root, options),
@@ -434,6 +531,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     command = 'python projects/synthetic_zoom/tools/table2_study.py ' + ' '.join(
         sys.argv[1:] if argv is None else argv)
     text = table(results, command, preset_name, preset, args.seed)
+    if dropped:
+        text += (f'\nLeft out of training ({len(dropped)} pairs; the aligned region is smaller '
+                 f'than a patch after ECC): {", ".join(dropped)}\n')
     with open(osp.join(work, 'table2_study.md'), 'w') as f:
         f.write(text)
     with open(osp.join(work, 'table2_study.json'), 'w') as f:

@@ -143,3 +143,19 @@ def test_mismatched_inputs_are_rejected():
         net(x, ref[:, :1])
     with pytest.raises(ValueError, match=r'x of shape \(N, 1, h, w\)'):
         net(ref, ref)
+
+
+def test_offset_init_zero_starts_from_zero_offsets_and_still_learns():
+    torch.manual_seed(0)
+    x, ref = torch.rand(1, 1, 16, 16), torch.rand(1, 3, 16, 16)
+    kaiming = SDANNet(mid_channels=8, num_blocks=1, dcn_backend='fast')
+    torch.manual_seed(0)
+    zero = SDANNet(mid_channels=8, num_blocks=1, dcn_backend='fast', offset_init='zero')
+    assert kaiming(x, ref).offset.abs().mean() > 0.1  # the public code's random start
+    out = zero(x, ref)
+    assert torch.equal(out.offset, torch.zeros_like(out.offset))
+    out.output.mean().backward()
+    # The last offset conv gets a gradient, so the offsets can move away from zero.
+    assert zero.align.offset_conv[-1].weight.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="offset_init must be 'kaiming' or 'zero'"):
+        SDANNet(offset_init='random')
