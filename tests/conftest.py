@@ -47,3 +47,40 @@ def demo_cfg_options(root: str) -> List[str]:
     return [f'train_dataloader.dataset.data_root={root}/DIV2K',
             f'val_dataloader.dataset.data_root={root}/Set5',
             f'test_dataloader.dataset.data_root={root}/Set5']
+
+
+SDAN_RAW_CONFIG = osp.join(ROOT, 'configs', 'sdan', 'sdan_x4c64b16-raw_1xb8-300e_srraw.py')
+#: The --cfg-options that shrink SDAN_RAW_CONFIG's generator to small_sdan_ckpt's.
+SMALL_SDAN = ['--cfg-options', 'model.generator.mid_channels=16', 'model.generator.num_blocks=2']
+
+
+@pytest.fixture(scope='module')
+def small_sdan_ckpt(tmp_path_factory) -> str:
+    """A checkpoint of the full SDAN RAW config with 16 features and 2 blocks (SMALL_SDAN),
+    random weights, the attention scale set to 0.5 (at its initial 0 the attention would be
+    the identity)."""
+    import torch
+    from mmagic.registry import MODELS
+    from mmengine.config import Config
+    from mmzoom.models.layers import CrossPackingAttention
+    cfg = Config.fromfile(SDAN_RAW_CONFIG).model
+    cfg.generator.update(mid_channels=16, num_blocks=2)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, CrossPackingAttention):
+                m.gamma.fill_(0.5)
+    path = str(tmp_path_factory.mktemp('ckpt') / 'sdan_small.pth')
+    torch.save(dict(state_dict=model.state_dict(), meta={}), path)
+    return path
+
+
+def load_tool_module(path: str, name: str):
+    """A tool script loaded as a module under a unique name (several tool folders have files
+    of the same name, e.g. make_demo_dataset.py)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -14,14 +14,12 @@ import torch
 import onnx  # requirements/deploy.txt: part of the README's environment, never skipped
 from mmagic.registry import MODELS
 
-from conftest import ROOT, run_tool
+from conftest import ROOT, SDAN_RAW_CONFIG as SDAN_RAW, SMALL_SDAN as SMALL, run_tool
 from mmzoom.apis import TensorReference, sdan_tiled_forward
 from mmzoom.apis.onnx_export import ExportError, export_model, tiles_dir
 from mmzoom.apis.onnx_runtime import OnnxModelError, onnx_generator
 from mmzoom.models.layers import CrossPackingAttention
 
-SDAN_RAW = osp.join(ROOT, 'configs', 'sdan', 'sdan_x4c64b16-raw_1xb8-300e_srraw.py')
-SMALL = ['--cfg-options', 'model.generator.mid_channels=16', 'model.generator.num_blocks=2']
 
 
 def sdan(**kw) -> torch.nn.Module:
@@ -107,34 +105,18 @@ def test_per_point_dcn_and_mismatched_files_are_refused(tmp_path):
         onnx_generator(net, str(tmp_path / 'bad.onnx'))
 
 
-@pytest.fixture(scope='module')
-def sdan_ckpt(tmp_path_factory):
-    from mmengine.config import Config
-    cfg = Config.fromfile(SDAN_RAW).model
-    cfg.generator.update(mid_channels=16, num_blocks=2)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, CrossPackingAttention):
-                m.gamma.fill_(0.5)
-    path = str(tmp_path_factory.mktemp('ckpt') / 'sdan_small.pth')
-    torch.save(dict(state_dict=model.state_dict(), meta={}), path)
-    return path
-
-
 @pytest.mark.slow
-def test_export_tool_and_onnxruntime_infer_give_the_pytorch_image(sdan_ckpt, tmp_path):
+def test_export_tool_and_onnxruntime_infer_give_the_pytorch_image(small_sdan_ckpt, tmp_path):
     from mmzoom.raw.synthetic import make_demo_srraw
     make_demo_srraw(str(tmp_path / 'raw'), size=(120, 182), pattern='GRBG', train_sequences=1,
                     test_sequences=0)
     dng = sorted(glob.glob(str(tmp_path / 'raw' / 'train' / '*' / '00006.dng')))[0]
     onnx_path = str(tmp_path / 'sdan.onnx')
-    proc = run_tool(['tools/deployment/pytorch2onnx.py', SDAN_RAW, sdan_ckpt, onnx_path,
+    proc = run_tool(['tools/deployment/pytorch2onnx.py', SDAN_RAW, small_sdan_ckpt, onnx_path,
                      '--shape', '48', '64'] + SMALL)
     assert 'equals PyTorch within 0.0001' in proc.stdout and 'in tiles of' in proc.stdout
     outs = {}
-    for backend, ckpt in (('pytorch', sdan_ckpt), ('onnxruntime', onnx_path)):
+    for backend, ckpt in (('pytorch', small_sdan_ckpt), ('onnxruntime', onnx_path)):
         outs[backend] = str(tmp_path / f'{backend}.tif')
         proc = run_tool(['tools/infer.py', SDAN_RAW, ckpt, '--img', dng, '--out', outs[backend],
                          '--tile', '32', '--no-progress', '--backend', backend] + SMALL)
@@ -147,7 +129,7 @@ def test_export_tool_and_onnxruntime_infer_give_the_pytorch_image(sdan_ckpt, tmp
     # Bad requests: one line each.
     bad = run_tool(['tools/deployment/pytorch2onnx.py',
                     osp.join(ROOT, 'configs', 'sdan', 'sdan-dcn_x4c64b16-raw_1xb8-300e_srraw.py'),
-                    sdan_ckpt, str(tmp_path / 'dcn.onnx')], check=False)
+                    small_sdan_ckpt, str(tmp_path / 'dcn.onnx')], check=False)
     assert bad.returncode == 2 and 'per-point deformable convolution' in bad.stderr
     assert 'Traceback' not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
     bad = run_tool(['tools/infer.py', SDAN_RAW, onnx_path, '--img', dng, '--out',

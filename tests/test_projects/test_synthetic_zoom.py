@@ -1,7 +1,6 @@
 """The synthetic optical-zoom benchmark (projects/synthetic_zoom, mmzoom.raw.make_synthetic_zoom):
 its tree passes the SR-RAW tools and dataset, its RAW decodes with LibRaw like its ISP says, its
 stages invert, its noise and its saved warps are what they claim."""
-import importlib.util
 import os.path as osp
 
 import cv2
@@ -10,7 +9,7 @@ import pytest
 from mmengine.config import Config
 from skimage import data
 
-from conftest import run_tool
+from conftest import load_tool_module, run_tool
 from mmzoom.raw import read_raw, read_tform, read_wb, shot_paths
 from mmzoom.raw.synthetic import (FLOW_FILE, ShotPose, global_tform, linear_to_srgb,
                                   load_synthetic_truth, make_synthetic_zoom, pixel_grid,
@@ -24,11 +23,7 @@ PHOTOS = {'astronaut': data.astronaut(), 'coffee': data.coffee()}
 
 
 def load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(f'synthetic_zoom_tool_{name}',
-                                                  osp.join(TOOLS, f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool_module(osp.join(TOOLS, f'{name}.py'), f'synthetic_zoom_tool_{name}')
 
 
 def corner_error(a, b, size=SIZE):

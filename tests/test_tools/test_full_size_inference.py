@@ -10,32 +10,9 @@ import cv2
 import numpy as np
 import pytest
 import tifffile
-import torch
 from mmengine.config import Config
 
-from conftest import ROOT, run_tool
-
-CONFIG = osp.join(ROOT, 'configs', 'sdan', 'sdan_x4c64b16-raw_1xb8-300e_srraw.py')
-SMALL = ['--cfg-options', 'model.generator.mid_channels=16', 'model.generator.num_blocks=2']
-
-
-@pytest.fixture(scope='module')
-def sdan_ckpt(tmp_path_factory):
-    from mmagic.registry import MODELS
-    from mmengine.registry import init_default_scope
-    from mmzoom.models.layers import CrossPackingAttention
-    init_default_scope('mmagic')
-    cfg = Config.fromfile(CONFIG).model
-    cfg.generator.update(mid_channels=16, num_blocks=2)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, CrossPackingAttention):
-                m.gamma.fill_(0.5)
-    path = str(tmp_path_factory.mktemp('ckpt') / 'sdan_small.pth')
-    torch.save(dict(state_dict=model.state_dict(), meta={}), path)
-    return path
+from conftest import SDAN_RAW_CONFIG as CONFIG, SMALL_SDAN as SMALL, run_tool
 
 
 @pytest.fixture(scope='module')
@@ -53,12 +30,12 @@ def infer(ckpt, dng, out, *extra, check=True):
 
 
 @pytest.mark.slow
-def test_tiled_equals_whole_and_white_balance_is_reapplied(sdan_ckpt, dng, tmp_path):
+def test_tiled_equals_whole_and_white_balance_is_reapplied(small_sdan_ckpt, dng, tmp_path):
     tiled, whole, nowb = (str(tmp_path / f'{n}.tif') for n in ('tiled', 'whole', 'nowb'))
-    proc = infer(sdan_ckpt, dng, tiled, '--tile', '24')
+    proc = infer(small_sdan_ckpt, dng, tiled, '--tile', '24')
     assert 'tiles of 24 px' in proc.stdout and 'white balance' in proc.stdout
-    infer(sdan_ckpt, dng, whole, '--tile', '0')
-    infer(sdan_ckpt, dng, nowb, '--tile', '0', '--no-wb')
+    infer(small_sdan_ckpt, dng, whole, '--tile', '0')
+    infer(small_sdan_ckpt, dng, nowb, '--tile', '0', '--no-wb')
     a, b = tifffile.imread(tiled), tifffile.imread(whole)
     # GRBG -> RGGB costs a column; 120 x 181 -> 120 x 180 mosaic; 16-bit TIFF 4x that.
     assert a.dtype == np.uint16 and a.shape == b.shape == (480, 720, 3)
@@ -74,13 +51,13 @@ def test_tiled_equals_whole_and_white_balance_is_reapplied(sdan_ckpt, dng, tmp_p
 
 
 @pytest.mark.slow
-def test_zoom_crop_and_roi(sdan_ckpt, dng, tmp_path):
+def test_zoom_crop_and_roi(small_sdan_ckpt, dng, tmp_path):
     crop = str(tmp_path / 'crop.png')
-    infer(sdan_ckpt, dng, crop, '--zoom-crop', '4')
+    infer(small_sdan_ckpt, dng, crop, '--zoom-crop', '4')
     import cv2
     assert cv2.imread(crop).shape == (4 * 30, 4 * 44, 3)  # 120/4 and 180/4 -> even
     roi = str(tmp_path / 'roi.png')
-    infer(sdan_ckpt, dng, roi, '--roi', '10', '20', '40', '60', '--tile', '16')
+    infer(small_sdan_ckpt, dng, roi, '--roi', '10', '20', '40', '60', '--tile', '16')
     assert cv2.imread(roi).shape == (160, 240, 3)
 
 
@@ -93,12 +70,12 @@ def test_zoom_crop_and_roi(sdan_ckpt, dng, tmp_path):
     ([], 'o.txt', 'must end in'),
     ([], 'exists.png', 'exists; pass --force'),
 ])
-def test_bad_requests_are_one_line_before_inference(sdan_ckpt, dng, tmp_path, extra, out,
+def test_bad_requests_are_one_line_before_inference(small_sdan_ckpt, dng, tmp_path, extra, out,
                                                      message):
     out = str(tmp_path / out)
     if out.endswith('exists.png'):
         open(out, 'wb').close()
-    proc = infer(sdan_ckpt, dng, out, *extra, check=False)
+    proc = infer(small_sdan_ckpt, dng, out, *extra, check=False)
     assert proc.returncode == 2, proc.stderr[-2000:]
     errors = [line for line in proc.stderr.splitlines() if line.startswith('error:')]
     assert len(errors) == 1 and message in errors[0], proc.stderr[-2000:]
@@ -108,14 +85,14 @@ def test_bad_requests_are_one_line_before_inference(sdan_ckpt, dng, tmp_path, ex
         assert os.path.getsize(out) == 0
 
 
-def test_mmagic_inferencer_tiles_through_the_editor(sdan_ckpt, dng, tmp_path):
+def test_mmagic_inferencer_tiles_through_the_editor(small_sdan_ckpt, dng, tmp_path):
     from mmagic.apis.inferencers import ImageSuperResolutionInferencer
     results = {}
     for name, tile in (('tiled', dict(size=24)), ('whole', None)):
         cfg = Config.fromfile(CONFIG)
         cfg.model.generator.update(mid_channels=16, num_blocks=2)
         cfg.model.test_cfg['tile'] = tile
-        inferencer = ImageSuperResolutionInferencer(cfg, sdan_ckpt, device='cpu')
+        inferencer = ImageSuperResolutionInferencer(cfg, small_sdan_ckpt, device='cpu')
         assert (inferencer.model.tile is None) == (tile is None)
         results[name] = inferencer(img=dng, result_out_dir=str(tmp_path / f'{name}.png'))
     a, b = (np.asarray(results[k][1] if isinstance(results[k], tuple) else results[k])
@@ -125,7 +102,7 @@ def test_mmagic_inferencer_tiles_through_the_editor(sdan_ckpt, dng, tmp_path):
 
 
 @pytest.mark.slow
-def test_tools_test_tiles_from_the_config_on_a_test_only_tree(sdan_ckpt, tmp_path):
+def test_tools_test_tiles_from_the_config_on_a_test_only_tree(small_sdan_ckpt, tmp_path):
     # A tree with only a test split, as a downloaded SR-RAW test set is; tiles from the config
     # give the whole-image metrics.
     import json
@@ -136,7 +113,7 @@ def test_tools_test_tiles_from_the_config_on_a_test_only_tree(sdan_ckpt, tmp_pat
     metrics = {}
     for name, tile in (('tiled', 16), ('whole', 0)):
         out = str(tmp_path / f'{name}.json')
-        proc = run_tool(['tools/test.py', CONFIG, sdan_ckpt, '--work-dir', str(tmp_path / name),
+        proc = run_tool(['tools/test.py', CONFIG, small_sdan_ckpt, '--work-dir', str(tmp_path / name),
                          '--out', out] + SMALL +
                         [f'test_dataloader.dataset.data_root={root}',
                          'test_dataloader.num_workers=0',
@@ -155,7 +132,7 @@ def test_tools_test_tiles_from_the_config_on_a_test_only_tree(sdan_ckpt, tmp_pat
 
 
 @pytest.mark.slow
-def test_folder_run_processes_every_readable_file_and_lists_the_broken(sdan_ckpt, dng, tmp_path):
+def test_folder_run_processes_every_readable_file_and_lists_the_broken(small_sdan_ckpt, dng, tmp_path):
     import shutil
     folder = tmp_path / 'in'
     folder.mkdir()
@@ -163,7 +140,7 @@ def test_folder_run_processes_every_readable_file_and_lists_the_broken(sdan_ckpt
     shutil.copy(dng, folder / 'b_good.dng')
     (folder / 'c_empty.dng').write_bytes(b'')
     out = tmp_path / 'out'
-    proc = infer(sdan_ckpt, str(folder), str(out), '--tile', '0', check=False)
+    proc = infer(small_sdan_ckpt, str(folder), str(out), '--tile', '0', check=False)
     assert proc.returncode == 2
     assert sorted(os.listdir(out)) == ['b_good.png']
     errors = [line for line in proc.stderr.splitlines() if line.startswith('error:')]
@@ -173,7 +150,7 @@ def test_folder_run_processes_every_readable_file_and_lists_the_broken(sdan_ckpt
 
 
 @pytest.mark.slow
-def test_the_readme_inferencer_writes_the_colours_infer_writes(sdan_ckpt, dng, tmp_path):
+def test_the_readme_inferencer_writes_the_colours_infer_writes(small_sdan_ckpt, dng, tmp_path):
     # README: import mmzoom first, then MMagic's task inferencer; its PNG must be the
     # white-balance-free prediction in the right channel order (it once swapped R and B).
     code = ('import mmzoom, sys\n'
@@ -184,9 +161,9 @@ def test_the_readme_inferencer_writes_the_colours_infer_writes(sdan_ckpt, dng, t
             'ImageSuperResolutionInferencer(cfg, sys.argv[2], device="cpu")'
             '(img=sys.argv[3], result_out_dir=sys.argv[4])\n')
     api = str(tmp_path / 'api.png')
-    run_tool([sys.executable, '-c', code, CONFIG, sdan_ckpt, dng, api])
+    run_tool([sys.executable, '-c', code, CONFIG, small_sdan_ckpt, dng, api])
     tool = str(tmp_path / 'tool.png')
-    infer(sdan_ckpt, dng, tool, '--no-wb')
+    infer(small_sdan_ckpt, dng, tool, '--no-wb')
     a, b = cv2.imread(api).astype(int), cv2.imread(tool).astype(int)
     assert a.shape == b.shape and np.abs(a - b).max() <= 1
     assert np.abs(a - b[..., ::-1]).max() > 10  # the colours are not symmetric in R/B

@@ -1,11 +1,12 @@
 """The SR-RAW converters end to end on generated data (real JPG/DNG files, real rawpy and
 OpenCV): make_demo_dataset, compute_tform, compute_wb and check_dataset."""
-import importlib.util
 import os.path as osp
 import shutil
 
 import numpy as np
 import pytest
+
+from conftest import load_tool_module
 from skimage import data
 
 from mmzoom.raw import read_tform, read_wb
@@ -18,13 +19,7 @@ FOCALS = (240.0, 200.0, 160.0, 120.0, 60.0)  # up to the 4x of SDAN's pairs
 
 
 def load_tool(name: str):
-    # Loaded by path under a unique name: tools/dataset_converters/sisr has a module of the same
-    # file name (make_demo_dataset).
-    spec = importlib.util.spec_from_file_location(f'srraw_tool_{name}',
-                                                  osp.join(TOOLS, f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool_module(osp.join(TOOLS, f'{name}.py'), f'srraw_tool_{name}')
 
 
 def corner_error(a, b):

@@ -77,9 +77,15 @@ def build_model(cfg, checkpoint: str, strict: bool = True):
     return model.eval()
 
 
-def relative_error(ref, out) -> float:
-    scale = float(ref.abs().max()) or 1.0
-    return float((ref - out).abs().max()) / scale
+def compare(what: str, want, got, failures: List[str]) -> None:
+    """Print the largest difference of ``got`` (ONNX Runtime) from ``want`` (PyTorch); note a
+    failure above the tolerance, relative to the largest value."""
+    diff = float((want - got).abs().max())
+    err = diff / (float(want.abs().max()) or 1.0)
+    print(f'{what}: max |ONNX Runtime - PyTorch| = {diff:.3g} ({err:.2g} of the largest value)',
+          flush=True)
+    if err > TOLERANCE:
+        failures.append(f'{what}: {err:.2g}')
 
 
 def verify(generator, path: str, shape, tile: Optional[int]) -> List[str]:
@@ -109,12 +115,7 @@ def verify(generator, path: str, shape, tile: Optional[int]) -> List[str]:
                                                        got.aligned_lr),
                  ('offset', want.offset, got.offset)] if sdan else [('output', want, got)]
         for name, a, b in pairs:
-            err = relative_error(a, b)
-            print(f'{size[0]}x{size[1]} {name}: max |ONNX Runtime - PyTorch| = '
-                  f'{float((a - b).abs().max()):.3g} ({err:.2g} of the largest value)',
-                  flush=True)
-            if err > TOLERANCE:
-                failures.append(f'{name} at {size[0]}x{size[1]}: {err:.2g}')
+            compare(f'{size[0]}x{size[1]} {name}', a, b, failures)
     if sdan:
         grid = _grid(generator)
         size = tile or max(grid, min(h, w) // 2 // grid * grid)
@@ -123,12 +124,7 @@ def verify(generator, path: str, shape, tile: Optional[int]) -> List[str]:
         with torch.no_grad():
             want = sdan_tiled_forward(generator, x, ref, size).output
         got = sdan_tiled_forward(ort_gen, x, ref, size).output
-        err = relative_error(want, got)
-        print(f'{h}x{w} in tiles of {size}: max |ONNX Runtime - PyTorch| = '
-              f'{float((want - got).abs().max()):.3g} ({err:.2g} of the largest value)',
-              flush=True)
-        if err > TOLERANCE:
-            failures.append(f'tiled output: {err:.2g}')
+        compare(f'{h}x{w} in tiles of {size}', want, got, failures)
     return failures
 
 
