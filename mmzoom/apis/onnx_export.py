@@ -197,8 +197,8 @@ def export_graph(spec: GraphSpec, path: str, opset: int = DEFAULT_OPSET,
                           f'exporter need opset {MIN_OPSET} or newer')
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     with torch.no_grad(), warnings.catch_warnings():
-        # The TorchScript exporter warns that it is deprecated in favour of dynamo, which does
-        # not trace grid_sample's dynamic shapes in torch 2.13 (measured).
+        # The TorchScript exporter (dynamo=False) is the one tested here; in torch 2.13 it warns
+        # that it is deprecated in favour of the dynamo exporter, which is not tested yet.
         warnings.simplefilter('ignore')
         torch.onnx.export(spec.module, spec.inputs, path, dynamo=False, opset_version=opset,
                           input_names=spec.input_names, output_names=spec.output_names,
