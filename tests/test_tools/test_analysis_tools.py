@@ -94,12 +94,17 @@ def test_benchmark_prints_a_table_and_progress(capsys):
 @pytest.mark.slow
 def test_benchmark_inference_reports_whole_tiled_and_streamed():
     proc = run_tool(['tools/analysis_tools/benchmark_inference.py', '--sizes', '48x80',
-                     '--tile', '32'], timeout=300)
+                     '--tile', '32', '--backends', 'pytorch', 'onnxruntime'], timeout=600)
     rows = [line for line in proc.stdout.splitlines() if line.startswith('| 80x48')]
-    assert [r.split('|')[2].strip() for r in rows[:3]] == ['whole', 'tiled', 'stream']
-    # Full SDAN with its attention awake: tiles of 32 px reproduce the whole run.
-    diff = float(re.search(r'\| ([0-9.e+-]+), PSNR', rows[1]).group(1))
-    assert diff <= 1e-4
+    cells = [[c.strip() for c in r.split('|')] for r in rows[:6]]
+    assert [(c[2].split()[0], c[3]) for c in cells] == [
+        (b, m) for m in ('whole', 'tiled', 'stream') for b in ('pytorch', 'onnxruntime')]
+    # Full SDAN with its attention awake: tiles of 32 px reproduce the whole run, and ONNX
+    # Runtime (the exported graphs) reproduces PyTorch, whole and in tiles.
+    for row in rows[2:4]:
+        assert float(re.search(r'vs whole ([0-9.e+-]+), PSNR', row).group(1)) <= 1e-4
+    for row in (rows[1], rows[3]):
+        assert float(re.search(r'vs PyTorch ([0-9.e+-]+), PSNR', row).group(1)) <= 1e-4
     assert 'extrapolated full frame 7952x5304' in proc.stdout
 
 
