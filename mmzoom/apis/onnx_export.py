@@ -56,21 +56,29 @@ def tiles_dir(path: str) -> str:
     return (root if ext.lower() == '.onnx' else path) + '.tiles'
 
 
-def exportable_generator(generator: nn.Module) -> nn.Module:
-    """The generator in eval mode, its squared DCNs switched to the exact ``'fast'`` form.
-
-    Raises:
-        ExportError: the network holds a per-point deformable convolution (the "DCN" row),
-            which needs mmcv's operator.
-    """
+def check_exportable(generator: nn.Module) -> None:
+    """Raise :class:`ExportError` when the network holds a deformable convolution with no
+    standard ONNX form (the per-point DCN of the "DCN" row needs mmcv's operator)."""
     for name, m in generator.named_modules():
-        if isinstance(m, SquaredDeformConv2d):
-            m.backend = 'fast'  # the same weights; dense conv + GridSample
-        elif type(m).__name__ == 'PerPointDeformConv2d' or 'DeformConv' in type(m).__name__:
+        if not isinstance(m, SquaredDeformConv2d) and 'DeformConv' in type(m).__name__:
             raise ExportError(
                 f'{type(generator).__name__} cannot be exported to ONNX: its {name} is a per-point '
                 f'deformable convolution (Table 2 row "DCN"), which needs mmcv\'s deform_conv2d '
                 'operator (no standard ONNX form); the squared-DCN configs export')
+
+
+def exportable_generator(generator: nn.Module) -> nn.Module:
+    """A copy of the generator in eval mode, its squared DCNs switched to the exact ``'fast'``
+    form (the same weights: dense conv + GridSample); the caller's network keeps its backend.
+
+    Raises:
+        ExportError: see :func:`check_exportable`.
+    """
+    check_exportable(generator)
+    generator = copy.deepcopy(generator)
+    for m in generator.modules():
+        if isinstance(m, SquaredDeformConv2d):
+            m.backend = 'fast'
     return generator.eval()
 
 
@@ -133,10 +141,9 @@ def graph_specs(generator: nn.Module, shape: Tuple[int, int],
             takes other heights and widths).
     """
     h, w = shape
-    # A copy: the caller's network keeps its backend (mmcv's op, to compare against).
-    gen = exportable_generator(copy.deepcopy(generator))
+    gen = exportable_generator(generator)
     if not isinstance(gen, SDANNet):
-        c = _input_channels(gen)
+        c = input_channels(gen)
         return dict(model=GraphSpec(gen, (torch.rand(1, c, h, w),), ['x'], ['output'],
                                     _image_axes(['x', 'output'], dynamic_batch, ['output'])))
     x = torch.rand(1, gen.in_channels, h, w)
@@ -176,7 +183,8 @@ def graph_specs(generator: nn.Module, shape: Tuple[int, int],
     return specs
 
 
-def _input_channels(net: nn.Module) -> int:
+def input_channels(net: nn.Module) -> int:
+    """Input channels of a single-input SR network."""
     value = getattr(net, 'in_channels', None)
     if isinstance(value, int):
         return value

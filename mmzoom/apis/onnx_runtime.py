@@ -141,6 +141,10 @@ class OrtGenerator(nn.Module):
 
     def __init__(self, net: nn.Module, graph: OrtGraph, providers: Sequence[str]) -> None:
         super().__init__()
+        if graph.input_names != ['x']:
+            raise OnnxModelError(f'{graph.path} takes inputs {graph.input_names}, not the single '
+                                 "input 'x' of an export of this config's "
+                                 f'{type(net).__name__} (tools/deployment/pytorch2onnx.py)')
         self.graph = graph
         for name in ('in_channels', 'out_channels', 'upscale_factor', 'mid_channels'):
             if hasattr(net, name):

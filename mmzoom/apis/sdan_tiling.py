@@ -72,6 +72,13 @@ class LocalReference:
         return region.within(outer, self.make(outer.take(self.inputs)))
 
 
+def tile_grid(net: SDANNet) -> int:
+    """The grid tile origins and sizes must sit on: the packing sizes K of the network's
+    attention and 2 (the Bayer phase)."""
+    return math.lcm(2, *(m.pack_size for m in net.align.offset_conv
+                         if isinstance(m, CrossPackingAttention)))
+
+
 class TorchStages:
     """The pieces of an :class:`SDANNet` a tiled run calls, as its PyTorch modules.
 
@@ -147,7 +154,7 @@ class SDANTiler:
         align = net.align
         self.attentions: List[CrossPackingAttention] = [
             m for m in align.offset_conv if isinstance(m, CrossPackingAttention)]
-        self.grid = math.lcm(2, *(m.pack_size for m in self.attentions))
+        self.grid = tile_grid(net)
         if not isinstance(size, int) or size < self.grid or size % self.grid:
             packs = ', '.join(str(k) for k in sorted({m.pack_size for m in self.attentions}))
             why = f'the packing size K = {packs} of its attention and ' if packs else ''

@@ -48,6 +48,9 @@ def test_sdan_exports_and_runs_like_pytorch(kw, tmp_path):
     path = str(tmp_path / 'sdan.onnx')
     files = export_model(net, path, shape=(32, 40), generator_cfg=dict(type='SDANNet', **kw))
     assert files[0] == path and all(osp.isfile(f) for f in files)
+    # The export traced a copy: the network compared against below keeps mmcv's op.
+    assert net.align.dcn.backend == 'mmcv'
+
     for f in files:
         onnx.checker.check_model(onnx.load(f), full_check=True)
     ort_net = onnx_generator(net, path, dict(type='SDANNet', **kw))
@@ -100,6 +103,14 @@ def test_per_point_dcn_and_mismatched_files_are_refused(tmp_path):
         onnx_generator(net, path, dict(type='SDANNet', mid_channels=64))
     with pytest.raises(OnnxModelError, match='does not exist'):
         onnx_generator(net, str(tmp_path / 'missing.onnx'))
+    # A single-input graph that is not an export of ours (its input named otherwise).
+    foreign = str(tmp_path / 'foreign.onnx')
+    torch.onnx.export(torch.nn.Conv2d(3, 3, 3), (torch.rand(1, 3, 8, 8),), foreign,
+                      dynamo=False, input_names=['img'])
+    rnan = MODELS.build(dict(type='RNANNet', mid_channels=16, num_groups=1, num_blocks=1,
+                             group_concat_interval=1, block_concat_interval=1))
+    with pytest.raises(OnnxModelError, match="takes inputs \\['img'\\], not the single input 'x'"):
+        onnx_generator(rnan, foreign)
     (tmp_path / 'bad.onnx').write_bytes(b'not a model')
     with pytest.raises(OnnxModelError, match='not a readable ONNX model'):
         onnx_generator(net, str(tmp_path / 'bad.onnx'))
@@ -132,6 +143,10 @@ def test_export_tool_and_onnxruntime_infer_give_the_pytorch_image(small_sdan_ckp
                     small_sdan_ckpt, str(tmp_path / 'dcn.onnx')], check=False)
     assert bad.returncode == 2 and 'per-point deformable convolution' in bad.stderr
     assert 'Traceback' not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+    bad = run_tool(['tools/deployment/pytorch2onnx.py', SDAN_RAW, small_sdan_ckpt,
+                    '/proc/mmzoom/sdan.onnx'] + SMALL, check=False)
+    assert bad.returncode == 2 and bad.stderr.startswith('error: cannot write /proc/mmzoom')
+    assert 'Traceback' not in bad.stderr
     bad = run_tool(['tools/infer.py', SDAN_RAW, onnx_path, '--img', dng, '--out',
                     str(tmp_path / 'x.tif'), '--backend', 'onnxruntime'], check=False)
     assert bad.returncode == 2 and 'exported from another generator' in bad.stderr

@@ -64,12 +64,12 @@ def build_model(cfg, checkpoint: str, strict: bool = True):
     from mmengine.registry import init_default_scope
     from mmengine.runner import load_checkpoint
     from mmagic.registry import MODELS
-    from mmzoom.apis.onnx_export import exportable_generator
+    from mmzoom.apis.onnx_export import check_exportable
     init_default_scope(cfg.get('default_scope', 'mmagic'))
     model = MODELS.build(cfg.model)
     if getattr(model, 'generator', None) is None:
         raise CliError(f'{type(model).__name__} has no generator to export')
-    exportable_generator(model.generator)
+    check_exportable(model.generator)
     read_state_dict(checkpoint)  # a truncated file: one line
     if strict:
         check_checkpoint_matches(model, checkpoint)
@@ -92,6 +92,8 @@ def verify(generator, path: str, shape, tile: Optional[int]) -> List[str]:
     """Compare ONNX Runtime with PyTorch; returns the failures (empty when all agree)."""
     import torch
     from mmzoom.apis import TensorReference, sdan_tiled_forward
+    from mmzoom.apis.onnx_export import input_channels
+    from mmzoom.apis.sdan_tiling import tile_grid
     from mmzoom.apis.onnx_runtime import onnx_generator
     from mmzoom.models.backbones import SDANNet
 
@@ -107,7 +109,7 @@ def verify(generator, path: str, shape, tile: Optional[int]) -> List[str]:
             ref = torch.rand(1, generator.out_channels, *size)
             args = (x, ref)
         else:
-            args = (torch.rand(1, ort_gen.graph.session.get_inputs()[0].shape[1], *size),)
+            args = (torch.rand(1, input_channels(generator), *size),)
         with torch.no_grad():
             want = generator(*args)
         got = ort_gen(*args)
@@ -117,7 +119,7 @@ def verify(generator, path: str, shape, tile: Optional[int]) -> List[str]:
         for name, a, b in pairs:
             compare(f'{size[0]}x{size[1]} {name}', a, b, failures)
     if sdan:
-        grid = _grid(generator)
+        grid = tile_grid(generator)
         size = tile or max(grid, min(h, w) // 2 // grid * grid)
         x = torch.rand(1, generator.in_channels, h, w)
         ref = TensorReference(torch.rand(1, generator.out_channels, h, w))
@@ -126,14 +128,6 @@ def verify(generator, path: str, shape, tile: Optional[int]) -> List[str]:
         got = sdan_tiled_forward(ort_gen, x, ref, size).output
         compare(f'{h}x{w} in tiles of {size}', want, got, failures)
     return failures
-
-
-def _grid(net) -> int:
-    import math
-
-    from mmzoom.models.layers.cross_packing_attention import CrossPackingAttention
-    return math.lcm(2, *(m.pack_size for m in net.align.offset_conv
-                         if isinstance(m, CrossPackingAttention)))
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -168,6 +162,8 @@ def main(argv: Optional[List[str]] = None) -> None:
                              cfg.model.get('generator'))
     except ExportError as err:
         raise CliError(f'{args.config}: {err}') from err
+    except OSError as err:
+        raise CliError(f'cannot write {err.filename or args.out}: {err.strerror}') from err
     print(f'exported {type(generator).__name__} to {len(files)} file(s) in '
           f'{time.perf_counter() - start:.1f} s (opset {opset}, onnx {onnx.__version__}); each '
           'passes onnx.checker:', flush=True)

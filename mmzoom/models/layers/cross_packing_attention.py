@@ -178,7 +178,9 @@ class CrossPackingAttention(nn.Module):
     def _se_scale(self, total: Tensor, height: int, width: int) -> Tensor:
         """Excitation (N, C*K*K, 1, 1) from the per-packed-channel sums over an H x W image."""
         k = self.pack_size
-        if k > 1 and (height % k or width % k or torch.onnx.is_in_onnx_export()):
+        # Exporting, the sizes may be graph inputs: test the export first, so no size tensor is
+        # turned into a Python bool (the exporter would freeze it).
+        if k > 1 and (torch.onnx.is_in_onnx_export() or height % k or width % k):
             # Real pixels per packing phase (row phase i, column phase j); packed channel
             # c*K*K + i*K + j holds phase (i, j) of channel c.
             phase = torch.arange(k, device=total.device)
